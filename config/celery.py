@@ -1,0 +1,53 @@
+"""The Celery configuration as plain values, built from Settings (no Celery import here)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from config.settings import Settings
+
+STEP_QUEUES = ("validate", "enrich", "source", "publish", "ticker", "schedule")
+
+
+def celery_config(settings: Settings) -> dict[str, Any]:
+    """At-least-once delivery with one message in hand per process; JSON only."""
+    config: dict[str, Any] = {
+        "broker_url": settings.broker,
+        "broker_connection_retry_on_startup": True,
+        "broker_connection_timeout": 3,
+        "task_serializer": "json",
+        "result_serializer": "json",
+        "accept_content": ["json"],
+        "event_serializer": "json",
+        "result_accept_content": ["json"],
+        "task_ignore_result": True,
+        "result_backend": None,
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "worker_hijack_root_logger": False,
+        "worker_send_task_events": False,
+        "task_default_queue": settings.queue("schedule"),
+        "task_time_limit": settings.task_time_limit_seconds,
+        "task_soft_time_limit": max(1, settings.task_time_limit_seconds - 10),
+        "task_publish_retry": True,
+        "task_publish_retry_policy": {
+            "max_retries": 2,
+            "interval_start": 0.2,
+            "interval_step": 0.5,
+            "interval_max": 1.0,
+        },
+        "timezone": "UTC",
+        "enable_utc": True,
+    }
+    if settings.embedded_broker:
+        folder = str(settings.broker_dir / "messages")
+        config["broker_transport_options"] = {
+            "data_folder_in": folder,
+            "data_folder_out": folder,
+            "control_folder": str(settings.broker_dir / "control"),
+            "store_processed": False,
+        }
+    elif settings.broker.startswith(("redis", "rediss")):
+        config["broker_transport_options"] = {"visibility_timeout": 3600}
+    return config

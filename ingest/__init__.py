@@ -1,0 +1,1 @@
+"""The HTTP API: article ingest and status, the published site, health."""

@@ -1,0 +1,56 @@
+"""Build the API from Settings: stores, dispatcher, routes, the published site."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from config.settings import Settings
+from ingest.articles import router as articles_router
+from ingest.errors import install_error_handlers
+from ingest.limits import BodySizeLimit
+from pipeline.models import Submission
+from pipeline.store import ArticleStore, connect
+from pipeline.store.tokens import TokenStore
+from tasks.app import create_celery
+from tasks.dispatch import Dispatcher
+
+
+def create_app(settings: Settings) -> FastAPI:
+    engine = connect(settings.database)
+    app = FastAPI(title="nashr", version="0.1.0", summary="Arabic news publishing on Celery")
+    app.state.settings = settings
+    app.state.articles = ArticleStore(engine)
+    app.state.tokens = TokenStore(engine)
+    app.state.dispatcher = Dispatcher(create_celery(settings), settings)
+    install_error_handlers(app)
+    app.include_router(articles_router)
+
+    @app.get("/health")
+    async def health(request: Request) -> JSONResponse:
+        ok = await run_in_threadpool(request.app.state.articles.ping)
+        return JSONResponse(
+            {"status": "ok" if ok else "degraded", "database": "ok" if ok else "unreachable"},
+            status_code=200 if ok else 503,
+        )
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version, routes=app.routes)
+            body = Submission.model_json_schema(ref_template="#/components/schemas/{model}")
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            components.update(body.pop("$defs", {}))
+            components["Submission"] = body
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    settings.site_dir.mkdir(parents=True, exist_ok=True)
+    app.mount("/", StaticFiles(directory=settings.site_dir, html=True), name="site")
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    return app

@@ -1,0 +1,80 @@
+"""POST /articles and GET /articles/{id}: the editors' side of the API."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, BackgroundTasks, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+
+from ingest.auth import AnyCaller, Editor
+from ingest.errors import BadRequest, field_errors
+from pipeline.models import Submission, article_json_path, article_path
+
+router = APIRouter()
+
+_SUBMISSION_BODY = {
+    "required": True,
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Submission"}}},
+}
+
+
+def _parse_submission(raw: bytes, content_type: str) -> Submission:
+    if content_type.split(";")[0].strip().lower() != "application/json":
+        raise BadRequest(415, [{"field": "content-type", "reason": "must be application/json"}])
+    try:
+        data: Any = json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else "not valid JSON"
+        raise BadRequest(400, [{"field": "body", "reason": reason}]) from None
+    if not isinstance(data, dict):
+        raise BadRequest(422, [{"field": "body", "reason": "must be a JSON object"}])
+    try:
+        return Submission.model_validate(data)
+    except ValidationError as exc:
+        raise BadRequest(422, field_errors(exc)) from None
+
+
+@router.post(
+    "/articles",
+    status_code=202,
+    openapi_extra={"requestBody": _SUBMISSION_BODY},
+    responses={401: {}, 403: {}, 413: {}, 415: {}, 422: {}},
+)
+async def submit_article(
+    request: Request, background: BackgroundTasks, _editor: Editor
+) -> JSONResponse:
+    """Store the version and its outbox row in one transaction, then ring the broker."""
+    submission = _parse_submission(await request.body(), request.headers.get("content-type", ""))
+    state = request.app.state
+    accepted = await run_in_threadpool(state.articles.accept, submission)
+    background.add_task(state.dispatcher.send_accepted, state.articles, accepted)
+    return JSONResponse(
+        {"id": accepted.id, "version": accepted.version, "status": accepted.status.value},
+        status_code=202,
+    )
+
+
+@router.get("/articles/{article_id}", responses={401: {}, 404: {}})
+def article_status(article_id: int, request: Request, _caller: AnyCaller) -> dict[str, Any]:
+    if not 0 < article_id < 2**62:
+        raise BadRequest(404, [{"field": "id", "reason": "no such article"}])
+    found = request.app.state.articles.status(article_id)
+    if found is None:
+        raise BadRequest(404, [{"field": "id", "reason": "no such article"}])
+    return {
+        "id": found.id,
+        "version": found.version,
+        "status": found.status.value,
+        "live_version": found.live_version,
+        "steps": [
+            {"step": e.step, "state": e.state, "at": e.at.isoformat(), "error": e.error}
+            for e in found.steps
+        ],
+        "reasons": found.reasons,
+        "tags": found.tags or [],
+        "urls": {"page": article_path(found.id), "json": article_json_path(found.id)},
+    }

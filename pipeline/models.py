@@ -1,0 +1,125 @@
+"""The values that travel between steps: what an editor submits and what each step adds."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
+
+MAX_TAGS = 50
+MAX_IMAGES = 20
+
+SOURCE_LINK_LABEL = "انقر هنا لقراءة الخبر من مصدره"
+SOURCE_LINK_REL = "nofollow noopener"
+
+
+class ImageIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: StrictStr = Field(max_length=2048)
+    caption: StrictStr = Field(default="", max_length=1000)
+
+
+class Submission(BaseModel):
+    """An article as an editor sends it: the shape is checked here, the content by `validate`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: StrictStr
+    body: StrictStr
+    source_url: StrictStr = Field(max_length=2048)
+    source_name: StrictStr = Field(max_length=200)
+    tags: list[StrictStr] = Field(default_factory=list, max_length=MAX_TAGS)
+    category: StrictStr | None = Field(default=None, max_length=100)
+    images: list[ImageIn] = Field(default_factory=list, max_length=MAX_IMAGES)
+    external_id: StrictStr | None = Field(default=None, min_length=1, max_length=200)
+    breaking: StrictBool = False
+    language: Literal["ar"] = "ar"
+
+
+class Image(BaseModel):
+    url: str
+    caption: str = ""
+    hidden: bool = False
+
+
+class CleanArticle(BaseModel):
+    """A submission that passed `validate`: normalised text, sanitised paragraphs."""
+
+    title: str
+    paragraphs: list[str]
+    """Each paragraph is a sanitised HTML fragment (inline markup only), safe to embed."""
+    source_url: str
+    source_name: str
+    editor_tags: list[str] = Field(default_factory=list)
+    category: str | None = None
+    images: list[Image] = Field(default_factory=list)
+    breaking: bool = False
+
+
+class Tag(BaseModel):
+    label: str
+    """As readers see it: the spelling in the text, or the editor's."""
+    slug: str
+    """Normalised, URL-safe key: the same tag always gets the same slug."""
+    kind: Literal["topic", "place", "editor"] = "topic"
+
+
+class SourceLink(BaseModel):
+    url: str
+    """http(s) only, tracking parameters dropped."""
+    name: str
+    label: str = SOURCE_LINK_LABEL
+    rel: str = SOURCE_LINK_REL
+
+
+class SiteInfo(BaseModel):
+    base_url: str = "http://127.0.0.1:8000"
+    name: str = "نشر"
+    description: str = "آخر الأخبار"
+
+
+class PublishedArticle(BaseModel):
+    """Everything a page, a feed entry or a ticker slot needs about one live article."""
+
+    id: int
+    version: int
+    title: str
+    paragraphs: list[str]
+    tags: list[Tag] = Field(default_factory=list)
+    images: list[Image] = Field(default_factory=list)
+    source: SourceLink
+    breaking: bool = False
+    category: str | None = None
+    published_at: datetime
+    """First publication; never changes, so feed order and GUIDs stay put."""
+    updated_at: datetime
+
+    @property
+    def path(self) -> str:
+        return article_path(self.id)
+
+    @property
+    def json_path(self) -> str:
+        return article_json_path(self.id)
+
+
+class TickerEntry(BaseModel):
+    id: int
+    headline: str
+    url: str
+    published_at: datetime
+    breaking: bool = False
+
+
+def article_path(article_id: int) -> str:
+    return f"/news/{article_id}.html"
+
+
+def article_json_path(article_id: int) -> str:
+    return f"/news/{article_id}.json"
+
+
+def tag_path(slug: str) -> str:
+    return f"/tags/{slug}.html"

@@ -1,0 +1,125 @@
+"""Rebuild what readers see from the database: pages, listings, feeds and the ticker.
+
+Every rebuild reads the committed state under the site's listing lock and replaces whole
+files, so concurrent publishes never lose one another's entry and readers never see half a file.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from pipeline import feed, site, ticker
+from pipeline.models import (
+    PublishedArticle,
+    SiteInfo,
+    Tag,
+    TickerEntry,
+    article_json_path,
+    tag_path,
+)
+from pipeline.states import STEP_INPUT, Status, Step
+from pipeline.store.articles import ArticleStore, VersionRecord
+from pipeline.store.files import SiteFiles
+
+
+@dataclass(frozen=True)
+class OutputSizes:
+    feed: int = 50
+    ticker: int = 20
+    home: int = 30
+
+
+class Outputs:
+    def __init__(
+        self, articles: ArticleStore, files: SiteFiles, site_info: SiteInfo, sizes: OutputSizes
+    ) -> None:
+        self.articles = articles
+        self.files = files
+        self.site = site_info
+        self.sizes = sizes
+
+    def publish(self, record: VersionRecord) -> bool:
+        """Make this version the live one and rebuild its page and every listing that shows it."""
+        with self.files.listing_lock():
+            if not self._still_due(record, Step.PUBLISH):
+                return False
+            previous = self.articles.published(record.article_id)
+            if not self.articles.advance(
+                record.article_id, record.version, Step.PUBLISH, Status.PUBLISHED
+            ):
+                return False
+            article = self.articles.published(record.article_id)
+            if article is None:
+                return False
+            old_tags = previous.tags if previous else []
+            self._write_article(article)
+            self._write_listings(article.tags + old_tags)
+        return True
+
+    def go_live(self, record: VersionRecord) -> bool:
+        """Put the headline on the ticker; first make sure the page shows this version."""
+        with self.files.listing_lock():
+            if not self._still_due(record, Step.TICKER):
+                return False
+            article = self.articles.published(record.article_id)
+            if article is not None and self._page_version(article.id) != article.version:
+                self._write_article(article)
+                self._write_listings(article.tags)
+            self._write_ticker()
+            return self.articles.advance(record.article_id, record.version, Step.TICKER, Status.LIVE)
+
+    def rebuild_all(self) -> None:
+        """Listings from scratch (on start-up, or after an operator's republish)."""
+        with self.files.listing_lock():
+            self._write_listings([])
+            self._write_ticker()
+
+    def republish(self, article_id: int) -> bool:
+        with self.files.listing_lock():
+            article = self.articles.published(article_id)
+            if article is None:
+                return False
+            self._write_article(article)
+            self._write_listings(article.tags)
+            self._write_ticker()
+        return True
+
+    def _still_due(self, record: VersionRecord, step: Step) -> bool:
+        fresh = self.articles.load(record.article_id, record.version)
+        return fresh is not None and not fresh.stale and fresh.status == STEP_INPUT[step]
+
+    def _page_version(self, article_id: int) -> int | None:
+        raw = self.files.read(article_json_path(article_id))
+        if raw is None:
+            return None
+        value = json.loads(raw).get("version")
+        return value if isinstance(value, int) else None
+
+    def _ticker_entries(self) -> list[TickerEntry]:
+        candidates = self.articles.latest_published(self.sizes.ticker * 3)
+        return ticker.build_ticker(candidates, self.sizes.ticker)
+
+    def _write_article(self, article: PublishedArticle) -> None:
+        entries = self._ticker_entries()
+        self.files.write(article.path, site.render_article_page(article, self.site, entries))
+        self.files.write(article.json_path, site.render_article_json(article, self.site))
+
+    def _write_listings(self, tags: list[Tag]) -> None:
+        latest = self.articles.latest_published(max(self.sizes.feed, self.sizes.home))
+        entries = self._ticker_entries()
+        self.files.write("/index.html", site.render_home(latest[: self.sizes.home], entries, self.site))
+        in_feed = latest[: self.sizes.feed]
+        self.files.write("/feeds/rss.xml", feed.render_rss(in_feed, self.site))
+        self.files.write("/feeds/atom.xml", feed.render_atom(in_feed, self.site))
+        self.files.write("/feeds/feed.json", feed.render_json_feed(in_feed, self.site))
+        for tag in {t.slug: t for t in tags}.values():
+            tagged = self.articles.latest_published(self.sizes.feed, tag_slug=tag.slug)
+            self.files.write(tag_path(tag.slug), site.render_tag_page(tag, tagged, self.site))
+
+    def _write_ticker(self) -> None:
+        entries = self._ticker_entries()
+        self.files.write("/ticker.json", ticker.render_ticker_json(entries))
+        self.files.write("/ticker.html", ticker.render_ticker_html(entries))
+        latest = self.articles.latest_published(self.sizes.home)
+        self.files.write("/index.html", site.render_home(latest, entries, self.site))

@@ -1,0 +1,90 @@
+"""The states of an article version and the only moves between them, in one place."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    RECEIVED = "received"
+    VALIDATED = "validated"
+    REJECTED = "rejected"
+    ENRICHED = "enriched"
+    SOURCED = "sourced"
+    SCHEDULED = "scheduled"
+    PUBLISHED = "published"
+    LIVE = "live"
+    FAILED = "failed"
+    UNPUBLISHED = "unpublished"
+
+
+class Step(StrEnum):
+    """A pipeline step; its value is also the name of its queue."""
+
+    VALIDATE = "validate"
+    ENRICH = "enrich"
+    SOURCE = "source"
+    PUBLISH = "publish"
+    TICKER = "ticker"
+
+
+ALLOWED_MOVES: dict[Status, frozenset[Status]] = {
+    Status.RECEIVED: frozenset({Status.VALIDATED, Status.REJECTED, Status.FAILED}),
+    Status.VALIDATED: frozenset({Status.ENRICHED, Status.FAILED}),
+    Status.ENRICHED: frozenset({Status.SOURCED, Status.REJECTED, Status.FAILED}),
+    Status.SOURCED: frozenset({Status.PUBLISHED, Status.SCHEDULED, Status.FAILED}),
+    Status.SCHEDULED: frozenset({Status.PUBLISHED, Status.FAILED}),
+    Status.PUBLISHED: frozenset({Status.LIVE, Status.FAILED, Status.UNPUBLISHED}),
+    Status.LIVE: frozenset({Status.UNPUBLISHED, Status.PUBLISHED}),
+    Status.REJECTED: frozenset(),
+    Status.FAILED: frozenset(
+        {Status.RECEIVED, Status.VALIDATED, Status.ENRICHED, Status.SOURCED, Status.PUBLISHED}
+    ),
+    Status.UNPUBLISHED: frozenset({Status.SOURCED}),
+}
+
+STEP_ORDER: tuple[Step, ...] = (
+    Step.VALIDATE,
+    Step.ENRICH,
+    Step.SOURCE,
+    Step.PUBLISH,
+    Step.TICKER,
+)
+
+STEP_INPUT: dict[Step, Status] = {
+    Step.VALIDATE: Status.RECEIVED,
+    Step.ENRICH: Status.VALIDATED,
+    Step.SOURCE: Status.ENRICHED,
+    Step.PUBLISH: Status.SOURCED,
+    Step.TICKER: Status.PUBLISHED,
+}
+
+STEP_OUTPUT: dict[Step, Status] = {
+    Step.VALIDATE: Status.VALIDATED,
+    Step.ENRICH: Status.ENRICHED,
+    Step.SOURCE: Status.SOURCED,
+    Step.PUBLISH: Status.PUBLISHED,
+    Step.TICKER: Status.LIVE,
+}
+
+IN_FLIGHT: frozenset[Status] = frozenset(STEP_INPUT.values())
+"""Statuses from which a step still has to run; the sweeper watches these."""
+
+VISIBLE: frozenset[Status] = frozenset({Status.PUBLISHED, Status.LIVE})
+
+
+def can_move(current: Status, target: Status) -> bool:
+    return target in ALLOWED_MOVES[current]
+
+
+def step_for(status: Status) -> Step | None:
+    """The step that takes a version out of `status`, or None when nothing is left to run."""
+    for step, needed in STEP_INPUT.items():
+        if needed == status:
+            return step
+    return None
+
+
+def next_step(step: Step) -> Step | None:
+    index = STEP_ORDER.index(step)
+    return STEP_ORDER[index + 1] if index + 1 < len(STEP_ORDER) else None

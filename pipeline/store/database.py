@@ -1,0 +1,55 @@
+"""Engines: SQLite made safe for several processes, PostgreSQL as it is; DB errors made transient."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from pipeline.errors import TransientError
+
+
+def connect(url: str) -> Engine:
+    """One engine per process; SQLite gets WAL, a busy timeout and write-locking transactions."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(connection: Connection) -> None:
+            # IMMEDIATE takes the write lock up front: no lock-upgrade deadlock between processes.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Connection]:
+    """One transaction; a lost or locked database surfaces as TransientError, to be retried."""
+    try:
+        with engine.begin() as connection:
+            yield connection
+    except OperationalError as exc:
+        raise TransientError(f"database unavailable: {type(exc.orig).__name__}") from None
+    except DBAPIError as exc:
+        if exc.connection_invalidated:
+            raise TransientError("database connection lost") from None
+        raise
+
+
+def utcnow() -> datetime:
+    """Naive UTC: what every timestamp column holds, on SQLite and PostgreSQL alike."""
+    return datetime.now(UTC).replace(tzinfo=None)

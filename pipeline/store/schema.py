@@ -1,0 +1,101 @@
+"""The tables. Alembic migrations create them; this module is what queries are written against."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+articles = Table(
+    "articles",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("external_id", String(200), nullable=True, unique=True),
+    Column("current_version", Integer, nullable=False),
+    Column("live_version", Integer, nullable=True),
+    Column("first_published_at", DateTime, nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+Index("ix_articles_first_published_at", articles.c.first_published_at)
+
+article_versions = Table(
+    "article_versions",
+    metadata,
+    Column("article_id", Integer, ForeignKey("articles.id"), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("status", String(20), nullable=False),
+    Column("submission", JSON, nullable=False),
+    Column("content", JSON, nullable=True),
+    Column("tags", JSON, nullable=True),
+    Column("source", JSON, nullable=True),
+    Column("reasons", JSON, nullable=True),
+    Column("failed_step", String(20), nullable=True),
+    Column("breaking", Boolean, nullable=False, default=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Column("published_at", DateTime, nullable=True),
+)
+Index("ix_article_versions_status_updated", article_versions.c.status, article_versions.c.updated_at)
+
+step_events = Table(
+    "step_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("article_id", Integer, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("step", String(20), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("error", Text, nullable=True),
+    ForeignKeyConstraint(
+        ["article_id", "version"], ["article_versions.article_id", "article_versions.version"]
+    ),
+)
+Index("ix_step_events_article_version", step_events.c.article_id, step_events.c.version)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("article_id", Integer, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("step", String(20), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("dispatched_at", DateTime, nullable=True),
+)
+Index("ix_outbox_pending", outbox.c.dispatched_at, outbox.c.created_at)
+
+article_tags = Table(
+    "article_tags",
+    metadata,
+    Column("article_id", Integer, ForeignKey("articles.id"), primary_key=True),
+    Column("slug", String(120), primary_key=True),
+    Column("label", String(200), nullable=False),
+    Column("kind", String(20), nullable=False),
+)
+Index("ix_article_tags_slug", article_tags.c.slug)
+
+tokens = Table(
+    "tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("revoked_at", DateTime, nullable=True),
+)

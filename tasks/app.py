@@ -1,0 +1,40 @@
+"""The Celery app, built from Settings: queues, routes, JSON only, the beat schedule."""
+
+from __future__ import annotations
+
+from celery import Celery
+from kombu import Exchange, Queue
+
+from config.celery import STEP_QUEUES, celery_config
+from config.settings import Settings
+
+TASK_MODULES = ["tasks.steps", "tasks.sweeper"]
+
+
+def create_celery(settings: Settings) -> Celery:
+    app = Celery("nashr", set_as_current=True)
+    app.conf.update(celery_config(settings))
+    if settings.embedded_broker:
+        for folder in ("messages", "control"):
+            (settings.broker_dir / folder).mkdir(parents=True, exist_ok=True)
+    app.conf.task_queues = [
+        Queue(settings.queue(name), Exchange(settings.queue(name), type="direct"),
+              routing_key=settings.queue(name))
+        for name in STEP_QUEUES
+    ]
+    app.conf.task_routes = {
+        f"nashr.{name}": {"queue": settings.queue(name), "routing_key": settings.queue(name)}
+        for name in STEP_QUEUES
+        if name != "schedule"
+    } | {
+        "nashr.sweep": {"queue": settings.queue("schedule"), "routing_key": settings.queue("schedule")}
+    }
+    app.conf.beat_schedule = {
+        "sweep-stuck-articles": {
+            "task": "nashr.sweep",
+            "schedule": settings.sweep_interval_seconds,
+            "options": {"expires": max(5.0, settings.sweep_interval_seconds * 2)},
+        }
+    }
+    app.conf.include = TASK_MODULES
+    return app

@@ -1,0 +1,39 @@
+"""What a worker process needs, built lazily after fork: engine, stores, outputs, dispatcher."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from celery import current_app
+
+from config.settings import Settings, get_settings
+from pipeline.models import SiteInfo
+from pipeline.outputs import Outputs, OutputSizes
+from pipeline.store import ArticleStore, connect
+from pipeline.store.files import SiteFiles
+from tasks.dispatch import Dispatcher
+
+
+@dataclass(frozen=True)
+class Runtime:
+    settings: Settings
+    articles: ArticleStore
+    outputs: Outputs
+    dispatcher: Dispatcher
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    articles = ArticleStore(connect(settings.database))
+    outputs = Outputs(
+        articles,
+        SiteFiles(settings.site_dir),
+        SiteInfo(base_url=settings.site_url, name=settings.site_name),
+        OutputSizes(feed=settings.feed_size, ticker=settings.ticker_size, home=settings.home_size),
+    )
+    return Runtime(settings, articles, outputs, Dispatcher(current_app, settings))
+
+
+@cache
+def get_runtime() -> Runtime:
+    return build_runtime(get_settings())

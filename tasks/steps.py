@@ -1,0 +1,58 @@
+"""One thin task per step; names are the message contract and never change."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from pipeline.models import CleanArticle, Submission, Tag
+from pipeline.source import attach_source
+from pipeline.states import Status, Step
+from pipeline.store.articles import VersionRecord
+from pipeline.tags import extract_tags
+from pipeline.validate import validate
+from tasks.runner import STEP_OPTIONS, run_step
+from tasks.runtime import Runtime
+
+
+def _validate(rt: Runtime, record: VersionRecord) -> bool:
+    clean = validate(Submission.model_validate(record.submission), rt.settings.max_body_bytes)
+    content = clean.model_dump(mode="json")
+    return rt.articles.advance(record.article_id, record.version, Step.VALIDATE, Status.VALIDATED,
+                               content=content)
+
+
+def _enrich(rt: Runtime, record: VersionRecord) -> bool:
+    tags: list[Tag] = extract_tags(CleanArticle.model_validate(record.content))
+    return rt.articles.advance(record.article_id, record.version, Step.ENRICH, Status.ENRICHED,
+                               tags=[t.model_dump(mode="json") for t in tags])
+
+
+def _attach_source(rt: Runtime, record: VersionRecord) -> bool:
+    link = attach_source(CleanArticle.model_validate(record.content))
+    return rt.articles.advance(record.article_id, record.version, Step.SOURCE, Status.SOURCED,
+                               source=link.model_dump(mode="json"))
+
+
+@shared_task(name="nashr.validate", time_limit=60, **STEP_OPTIONS)
+def validate_article(self, article_id: int, version: int) -> None:  # type: ignore[no-untyped-def]
+    run_step(self, Step.VALIDATE, article_id, version, _validate)
+
+
+@shared_task(name="nashr.enrich", time_limit=60, **STEP_OPTIONS)
+def enrich_article(self, article_id: int, version: int) -> None:  # type: ignore[no-untyped-def]
+    run_step(self, Step.ENRICH, article_id, version, _enrich)
+
+
+@shared_task(name="nashr.source", time_limit=30, **STEP_OPTIONS)
+def attach_article_source(self, article_id: int, version: int) -> None:  # type: ignore[no-untyped-def]
+    run_step(self, Step.SOURCE, article_id, version, _attach_source)
+
+
+@shared_task(name="nashr.publish", time_limit=120, **STEP_OPTIONS)
+def publish_article(self, article_id: int, version: int) -> None:  # type: ignore[no-untyped-def]
+    run_step(self, Step.PUBLISH, article_id, version, lambda rt, rec: rt.outputs.publish(rec))
+
+
+@shared_task(name="nashr.ticker", time_limit=60, **STEP_OPTIONS)
+def update_ticker(self, article_id: int, version: int) -> None:  # type: ignore[no-untyped-def]
+    run_step(self, Step.TICKER, article_id, version, lambda rt, rec: rt.outputs.go_live(rec))

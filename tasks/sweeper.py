@@ -1,0 +1,24 @@
+"""The beat job that makes the broker a doorbell: anything stuck past a bound is sent again."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+
+from pipeline.store.database import utcnow
+from tasks.runtime import get_runtime
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(name="nashr.sweep", acks_late=True, ignore_result=True, time_limit=60)
+def sweep() -> int:
+    runtime = get_runtime()
+    cutoff = utcnow() - timedelta(seconds=runtime.settings.stuck_after_seconds)
+    pending = runtime.articles.pending(cutoff)
+    sent = runtime.dispatcher.send_pending(runtime.articles, pending) if pending else 0
+    if pending:
+        log.info("swept", extra={"found": len(pending), "sent": sent})
+    return sent

@@ -1,0 +1,16 @@
+"""Entry point for `celery -A tasks.worker`: the one place the app is built for a worker."""
+
+from __future__ import annotations
+
+from celery.signals import setup_logging
+
+from config.logging import configure_logging
+from config.settings import get_settings
+from tasks.app import create_celery
+
+app = create_celery(get_settings())
+
+
+@setup_logging.connect
+def _use_nashr_logging(**_: object) -> None:
+    configure_logging(get_settings())
