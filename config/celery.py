@@ -29,7 +29,6 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "worker_send_task_events": False,
         "task_default_queue": settings.queue("schedule"),
         "task_time_limit": settings.task_time_limit_seconds,
-        "task_soft_time_limit": max(1, settings.task_time_limit_seconds - 10),
         "task_publish_retry": True,
         "task_publish_retry_policy": {
             "max_retries": 2,

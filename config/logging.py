@@ -23,7 +23,9 @@ def _fields(record: logging.LogRecord) -> dict[str, object]:
 
 class KeyValueFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        base = f"{self.formatTime(record)} {record.levelname:<7} {record.name}: {record.getMessage()}"
+        base = (
+            f"{self.formatTime(record)} {record.levelname:<7} {record.name}: {record.getMessage()}"
+        )
         extra = " ".join(f"{k}={v}" for k, v in _fields(record).items())
         text = f"{base} {extra}".rstrip()
         if record.exc_info:

@@ -13,6 +13,7 @@ from typing import Annotated
 import httpx
 import typer
 
+from config.celery import STEP_QUEUES
 from config.logging import configure_logging
 from config.settings import Settings, get_settings
 from ops import supervisor
@@ -262,7 +263,7 @@ def worker(
 ) -> None:
     """Run one Celery worker (for deployments that split processes)."""
     settings = _settings()
-    command = supervisor.worker_command(settings, queue or supervisor.STEP_QUEUES)
+    command = supervisor.worker_command(settings, queue or STEP_QUEUES)
     os.execv(sys.executable, command)
 
 

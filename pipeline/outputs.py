@@ -67,7 +67,9 @@ class Outputs:
                 self._write_article(article)
                 self._write_listings(article.tags)
             self._write_ticker()
-            return self.articles.advance(record.article_id, record.version, Step.TICKER, Status.LIVE)
+            return self.articles.advance(
+                record.article_id, record.version, Step.TICKER, Status.LIVE
+            )
 
     def rebuild_all(self) -> None:
         """Listings from scratch (on start-up, or after an operator's republish)."""
@@ -108,7 +110,9 @@ class Outputs:
     def _write_listings(self, tags: list[Tag]) -> None:
         latest = self.articles.latest_published(max(self.sizes.feed, self.sizes.home))
         entries = self._ticker_entries()
-        self.files.write("/index.html", site.render_home(latest[: self.sizes.home], entries, self.site))
+        self.files.write(
+            "/index.html", site.render_home(latest[: self.sizes.home], entries, self.site)
+        )
         in_feed = latest[: self.sizes.feed]
         self.files.write("/feeds/rss.xml", feed.render_rss(in_feed, self.site))
         self.files.write("/feeds/atom.xml", feed.render_atom(in_feed, self.site))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from celery import Celery
-from kombu import Exchange, Queue
+from kombu.entity import Exchange, Queue
 
 from config.celery import STEP_QUEUES, celery_config
 from config.settings import Settings
@@ -18,8 +18,11 @@ def create_celery(settings: Settings) -> Celery:
         for folder in ("messages", "control"):
             (settings.broker_dir / folder).mkdir(parents=True, exist_ok=True)
     app.conf.task_queues = [
-        Queue(settings.queue(name), Exchange(settings.queue(name), type="direct"),
-              routing_key=settings.queue(name))
+        Queue(
+            settings.queue(name),
+            Exchange(settings.queue(name), type="direct"),
+            routing_key=settings.queue(name),
+        )
         for name in STEP_QUEUES
     ]
     app.conf.task_routes = {
@@ -27,7 +30,10 @@ def create_celery(settings: Settings) -> Celery:
         for name in STEP_QUEUES
         if name != "schedule"
     } | {
-        "nashr.sweep": {"queue": settings.queue("schedule"), "routing_key": settings.queue("schedule")}
+        "nashr.sweep": {
+            "queue": settings.queue("schedule"),
+            "routing_key": settings.queue("schedule"),
+        }
     }
     app.conf.beat_schedule = {
         "sweep-stuck-articles": {

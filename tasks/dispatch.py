@@ -32,8 +32,12 @@ class Dispatcher:
         except (OperationalError, KombuError, OSError) as exc:
             log.warning(
                 "broker unreachable, left for the sweeper",
-                extra={"article_id": accepted.id, "version": accepted.version,
-                       "broker": redact(self.settings.broker), "error": type(exc).__name__},
+                extra={
+                    "article_id": accepted.id,
+                    "version": accepted.version,
+                    "broker": redact(self.settings.broker),
+                    "error": type(exc).__name__,
+                },
             )
             return False
         articles.mark_dispatched([accepted.outbox_id])

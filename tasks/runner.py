@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import suppress
 from typing import Any
 
 from celery import Task
@@ -29,13 +30,18 @@ STEP_OPTIONS: dict[str, Any] = {
 
 
 def backoff_seconds(retries: int) -> float:
-    return float(min(60, 2 ** retries))
+    return float(min(60, 2**retries))
 
 
 def run_step(task: Task, step: Step, article_id: int, version: int, body: StepBody) -> None:
     runtime = get_runtime()
     token = task_context.set(
-        {"task_id": task.request.id, "step": step.value, "article_id": article_id, "version": version}
+        {
+            "task_id": task.request.id,
+            "step": step.value,
+            "article_id": article_id,
+            "version": version,
+        }
     )
     try:
         _run(task, runtime, step, article_id, version, body)
@@ -84,10 +90,8 @@ def _why_skipped(record: VersionRecord | None, step: Step) -> str:
 
 
 def _note_retry(runtime: Runtime, step: Step, article_id: int, version: int, error: str) -> None:
-    try:
+    with suppress(TransientError):  # the database is what fails; the retry still goes ahead
         runtime.articles.record_retry(article_id, version, step, error)
-    except TransientError:
-        pass  # the database is what is failing; the retry itself still goes ahead
 
 
 def _fail(runtime: Runtime, step: Step, article_id: int, version: int, error: str) -> None:

@@ -17,20 +17,31 @@ from tasks.runtime import Runtime
 def _validate(rt: Runtime, record: VersionRecord) -> bool:
     clean = validate(Submission.model_validate(record.submission), rt.settings.max_body_bytes)
     content = clean.model_dump(mode="json")
-    return rt.articles.advance(record.article_id, record.version, Step.VALIDATE, Status.VALIDATED,
-                               content=content)
+    return rt.articles.advance(
+        record.article_id, record.version, Step.VALIDATE, Status.VALIDATED, content=content
+    )
 
 
 def _enrich(rt: Runtime, record: VersionRecord) -> bool:
     tags: list[Tag] = extract_tags(CleanArticle.model_validate(record.content))
-    return rt.articles.advance(record.article_id, record.version, Step.ENRICH, Status.ENRICHED,
-                               tags=[t.model_dump(mode="json") for t in tags])
+    return rt.articles.advance(
+        record.article_id,
+        record.version,
+        Step.ENRICH,
+        Status.ENRICHED,
+        tags=[t.model_dump(mode="json") for t in tags],
+    )
 
 
 def _attach_source(rt: Runtime, record: VersionRecord) -> bool:
     link = attach_source(CleanArticle.model_validate(record.content))
-    return rt.articles.advance(record.article_id, record.version, Step.SOURCE, Status.SOURCED,
-                               source=link.model_dump(mode="json"))
+    return rt.articles.advance(
+        record.article_id,
+        record.version,
+        Step.SOURCE,
+        Status.SOURCED,
+        source=link.model_dump(mode="json"),
+    )
 
 
 @shared_task(name="nashr.validate", time_limit=60, **STEP_OPTIONS)

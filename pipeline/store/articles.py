@@ -335,7 +335,7 @@ class ArticleStore:
     # -- the sweeper --------------------------------------------------------------------------
 
     def pending(self, older_than: datetime, limit: int = 500) -> list[Pending]:
-        """Undispatched outbox rows, and current versions stuck before a step, older than a bound."""
+        """Undispatched outbox rows and current versions stuck before a step, past a bound."""
         with transaction(self.engine) as db:
             rows = db.execute(
                 select(outbox.c.id, outbox.c.article_id, outbox.c.version, outbox.c.step)
@@ -439,14 +439,17 @@ class ArticleStore:
             if head is None or head.current_version == 0:
                 return None
             row = db.execute(
-                select(article_versions.c.status, article_versions.c.reasons, article_versions.c.tags)
-                .where(
+                select(
+                    article_versions.c.status, article_versions.c.reasons, article_versions.c.tags
+                ).where(
                     article_versions.c.article_id == article_id,
                     article_versions.c.version == head.current_version,
                 )
             ).one()
             events = db.execute(
-                select(step_events.c.step, step_events.c.state, step_events.c.at, step_events.c.error)
+                select(
+                    step_events.c.step, step_events.c.state, step_events.c.at, step_events.c.error
+                )
                 .where(
                     step_events.c.article_id == article_id,
                     step_events.c.version == head.current_version,

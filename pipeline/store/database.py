@@ -1,4 +1,4 @@
-"""Engines: SQLite made safe for several processes, PostgreSQL as it is; DB errors made transient."""
+"""Engines: SQLite made safe for many processes, PostgreSQL as is; DB errors made transient."""
 
 from __future__ import annotations
 

@@ -50,7 +50,7 @@ class SiteFiles:
 
     @contextmanager
     def listing_lock(self, timeout: float = 60.0) -> Iterator[None]:
-        """Rebuilds read the database and write files under this lock: none overwrites a newer one."""
+        """Rebuilds read the database and write files under this lock: none undoes a newer one."""
         self.root.mkdir(parents=True, exist_ok=True)
         lock = FileLock(str(self.root / ".listing.lock"), timeout=timeout)
         try:

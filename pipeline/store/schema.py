@@ -49,7 +49,9 @@ article_versions = Table(
     Column("updated_at", DateTime, nullable=False),
     Column("published_at", DateTime, nullable=True),
 )
-Index("ix_article_versions_status_updated", article_versions.c.status, article_versions.c.updated_at)
+Index(
+    "ix_article_versions_status_updated", article_versions.c.status, article_versions.c.updated_at
+)
 
 step_events = Table(
     "step_events",

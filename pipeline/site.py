@@ -1,0 +1,176 @@
+"""Site pages and article JSON: values in, strings out, every reader-supplied text escaped."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+from urllib.parse import quote
+
+import nh3
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from pipeline.models import Image, PublishedArticle, SiteInfo, Tag, TickerEntry, tag_path
+from pipeline.ticker import render_ticker_html
+
+FEED_PATHS = {"rss": "/feeds/rss.xml", "atom": "/feeds/atom.xml"}
+REPORT_NOTICE = (
+    "شكرا على الإبلاغ! سيتم حجب هذه الصورة تلقائيا عندما يتم الإبلاغ عنها من طرف عدة أشخاص."
+)
+
+_WEB_URL = re.compile(r"https?://[^\s/]", re.IGNORECASE)
+_JSON_UNSAFE = str.maketrans(
+    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+)
+
+
+def safe_href(url: str) -> str:
+    """Only http(s) links or site paths reach an href; anything else (javascript:, data:) is "#"."""
+    if _WEB_URL.match(url) or (url.startswith("/") and not url.startswith("//")):
+        return url
+    return "#"
+
+
+def absolute_url(site: SiteInfo, path: str) -> str:
+    """Feeds and canonical links need absolute URLs; paths alone are ambiguous outside the site."""
+    return site.base_url.rstrip("/") + path
+
+
+def tag_href(slug: str) -> str:
+    """Slugs may be Arabic or carry reserved characters, so the path segment is percent-encoded."""
+    return tag_path(quote(slug, safe=""))
+
+
+def iso_datetime(moment: datetime) -> str:
+    """ISO 8601 with an offset; naive values are UTC as stored."""
+    return utc(moment).isoformat()
+
+
+def utc(moment: datetime) -> datetime:
+    """Naive datetimes from the store are UTC; feeds and JSON need the offset spelled out."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def plain_text(fragment: str) -> str:
+    """JSON consumers and feed summaries want the words without the markup."""
+    return html.unescape(nh3.clean(fragment, tags=set()))
+
+
+def visible_images(article: PublishedArticle) -> list[tuple[int, Image]]:
+    """Hidden images are never rendered; the index stays the one the report endpoint knows."""
+    return [(index, image) for index, image in enumerate(article.images) if not image.hidden]
+
+
+def dump_json(value: Any) -> str:
+    """Stable JSON that stays inert even if a front end inlines it in a <script>."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, indent=2)
+    return text.translate(_JSON_UNSAFE)
+
+
+def _display_time(moment: datetime) -> str:
+    return utc(moment).strftime("%Y-%m-%d %H:%M")
+
+
+@cache
+def _environment() -> Environment:
+    """Built once on first use, never at import: templates load from the installed package."""
+    env = Environment(
+        loader=PackageLoader("pipeline", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["safe_href"] = safe_href
+    env.filters["tag_href"] = tag_href
+    env.filters["iso"] = iso_datetime
+    env.filters["display_time"] = _display_time
+    env.globals["feed_paths"] = FEED_PATHS
+    env.globals["visible_images"] = visible_images
+    return env
+
+
+def _render(template: str, **context: Any) -> str:
+    return _environment().get_template(template).render(**context)
+
+
+def render_article_page(
+    article: PublishedArticle, site: SiteInfo, ticker: list[TickerEntry]
+) -> str:
+    """The reader's page: the article, its tags and images, the source link, the ticker on top."""
+    return _render(
+        "article.html",
+        article=article,
+        site=site,
+        ticker_html=Markup(render_ticker_html(ticker)),
+        canonical=absolute_url(site, article.path),
+        report_notice=REPORT_NOTICE,
+    )
+
+
+def render_entry_html(article: PublishedArticle, site: SiteInfo) -> str:
+    """The full article body as feeds carry it: paragraphs, images, source link, no page chrome."""
+    return _render("entry.html", article=article, site=site)
+
+
+def render_home(latest: list[PublishedArticle], ticker: list[TickerEntry], site: SiteInfo) -> str:
+    """The front page: the ticker and the latest N articles, never the archive."""
+    return _render(
+        "home.html",
+        articles=latest,
+        site=site,
+        ticker_html=Markup(render_ticker_html(ticker)),
+        canonical=absolute_url(site, "/"),
+    )
+
+
+def render_tag_page(tag: Tag, articles: list[PublishedArticle], site: SiteInfo) -> str:
+    """One tag's latest articles, reached from the tag links on every article page."""
+    return _render(
+        "tag.html",
+        tag=tag,
+        articles=articles,
+        site=site,
+        canonical=absolute_url(site, tag_href(tag.slug)),
+    )
+
+
+def render_article_json(article: PublishedArticle, site: SiteInfo) -> str:
+    """The same article for any front end: sanitised fragments plus their plain text."""
+    document = {
+        "id": article.id,
+        "version": article.version,
+        "url": absolute_url(site, article.path),
+        "title": article.title,
+        "paragraphs": list(article.paragraphs),
+        "text": "\n\n".join(plain_text(p) for p in article.paragraphs),
+        "tags": [
+            {
+                "label": tag.label,
+                "slug": tag.slug,
+                "kind": tag.kind,
+                "url": absolute_url(site, tag_href(tag.slug)),
+            }
+            for tag in article.tags
+        ],
+        "images": [
+            {"url": safe_href(image.url), "caption": image.caption}
+            for _, image in visible_images(article)
+        ],
+        "source": {
+            "url": safe_href(article.source.url),
+            "name": article.source.name,
+            "label": article.source.label,
+            "rel": article.source.rel,
+        },
+        "breaking": article.breaking,
+        "category": article.category,
+        "published_at": iso_datetime(article.published_at),
+        "updated_at": iso_datetime(article.updated_at),
+    }
+    return dump_json(document) + "\n"

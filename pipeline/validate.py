@@ -1,0 +1,118 @@
+"""The `validate` step: a submission becomes clean text and safe paragraphs, or every fault."""
+
+from __future__ import annotations
+
+from pipeline.errors import ArticleRejected
+from pipeline.markup import plain_text, sanitise_fragment, strip_controls
+from pipeline.models import CleanArticle, Image, ImageIn, Submission
+from pipeline.source import http_url_problem
+
+MAX_TITLE_CHARS = 200
+MAX_SOURCE_NAME_CHARS = 200
+MAX_TAG_CHARS = 100
+MAX_RAW_FIELD_CHARS = 10_000
+"""A short field longer than this before cleaning is refused unread, so no one can make us parse
+megabytes to find a title."""
+
+
+def validate(submission: Submission, max_body_bytes: int = 200_000) -> CleanArticle:
+    """Clean every field of `submission`; raise `ArticleRejected` naming every rule it breaks."""
+    reasons: list[str] = []
+    title = _bounded_text("title", submission.title, MAX_TITLE_CHARS, reasons)
+    paragraphs = _paragraphs(submission.body, max_body_bytes, reasons)
+    source_url = strip_controls(submission.source_url).strip()
+    if (problem := http_url_problem(source_url)) is not None:
+        reasons.append(f"source_url: {problem}")
+    source_name = _bounded_text(
+        "source_name", submission.source_name, MAX_SOURCE_NAME_CHARS, reasons
+    )
+    tags = _tags(submission.tags, reasons)
+    images = _images(submission.images, reasons)
+    category = plain_text(submission.category) if submission.category is not None else None
+    if reasons:
+        raise ArticleRejected(reasons)
+    return CleanArticle(
+        title=title,
+        paragraphs=paragraphs,
+        source_url=source_url,
+        source_name=source_name,
+        editor_tags=tags,
+        category=category or None,
+        images=images,
+        breaking=submission.breaking,
+    )
+
+
+def _bounded_text(field: str, raw: str, max_chars: int, reasons: list[str]) -> str:
+    """Plain text of a one-line field, with a reason added unless it has 1 to `max_chars` chars."""
+    if len(raw) > MAX_RAW_FIELD_CHARS:
+        reasons.append(f"{field}: must be 1 to {max_chars} characters (got {len(raw)})")
+        return ""
+    text = plain_text(raw)
+    if not 1 <= len(text) <= max_chars:
+        reasons.append(f"{field}: must be 1 to {max_chars} characters (got {len(text)})")
+    return text
+
+
+def _paragraphs(body: str, max_bytes: int, reasons: list[str]) -> list[str]:
+    """Split the body on blank lines and sanitise each paragraph, dropping empty ones."""
+    too_big = _utf8_excess(body, max_bytes)
+    if too_big:
+        reasons.append(f"body: must be at most {max_bytes} bytes of UTF-8 (got {too_big})")
+        return []
+    paragraphs = []
+    for block in _blocks(strip_controls(body)):
+        fragment = sanitise_fragment(block)
+        if plain_text(fragment):
+            paragraphs.append(fragment)
+    if not paragraphs:
+        reasons.append("body: must have at least one paragraph with text")
+    return paragraphs
+
+
+def _utf8_excess(text: str, limit: int) -> str:
+    """Describe the UTF-8 size of `text` if over `limit`, else ""; huge text is not even encoded."""
+    if len(text) > limit:  # every character takes at least one byte
+        return f"at least {len(text)}"
+    size = len(text.encode("utf-8", errors="surrogatepass"))
+    return str(size) if size > limit else ""
+
+
+def _blocks(body: str) -> list[str]:
+    """Group lines into blocks separated by blank lines (a line of only whitespace is blank)."""
+    blocks: list[str] = []
+    current: list[str] = []
+    for line in body.split("\n"):
+        if line.strip():
+            current.append(line)
+        elif current:
+            blocks.append("\n".join(current))
+            current = []
+    if current:
+        blocks.append("\n".join(current))
+    return blocks
+
+
+def _tags(raw_tags: list[str], reasons: list[str]) -> list[str]:
+    """Editor tags as plain text, blanks and exact repeats dropped, each at most 100 characters."""
+    tags: list[str] = []
+    for index, raw in enumerate(raw_tags):
+        tag = plain_text(raw) if len(raw) <= MAX_RAW_FIELD_CHARS else raw
+        if len(tag) > MAX_TAG_CHARS:
+            reasons.append(
+                f"tags[{index}]: must be at most {MAX_TAG_CHARS} characters (got {len(tag)})"
+            )
+        elif tag and tag not in tags:
+            tags.append(tag)
+    return tags
+
+
+def _images(raw_images: list[ImageIn], reasons: list[str]) -> list[Image]:
+    """Images with http(s) URLs and plain-text captions; one reason per bad URL."""
+    images: list[Image] = []
+    for index, raw in enumerate(raw_images):
+        url = strip_controls(raw.url).strip()
+        if (problem := http_url_problem(url)) is not None:
+            reasons.append(f"images[{index}].url: {problem}")
+        images.append(Image(url=url, caption=plain_text(raw.caption)))
+    return images
