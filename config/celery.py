@@ -41,7 +41,9 @@ def celery_config(settings: Settings) -> dict[str, Any]:
     }
     if settings.embedded_broker:
         folder = str(settings.broker_dir / "messages")
+        config["broker_polling_interval"] = 0.1
         config["broker_transport_options"] = {
+            "polling_interval": 0.1,
             "data_folder_in": folder,
             "data_folder_out": folder,
             "control_folder": str(settings.broker_dir / "control"),

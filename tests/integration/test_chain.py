@@ -1,0 +1,164 @@
+"""The whole chain on each backend: the seed article from POST /articles to page, feeds, ticker."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pipeline.states import Step
+from tests.system import BACKENDS, SEED_ARTICLE, RunningSystem, running_system
+
+pytestmark = pytest.mark.integration
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def system(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningSystem]:
+    data_dir = tmp_path_factory.mktemp(f"nashr-{request.param}")
+    with running_system(data_dir, request.param) as running:
+        yield running
+
+
+def _rss_guids(system: RunningSystem) -> list[str]:
+    root = ET.fromstring(system.get("/feeds/rss.xml").content)
+    return [guid.text or "" for guid in root.iter("guid")]
+
+
+def _atom_ids(system: RunningSystem) -> list[str]:
+    root = ET.fromstring(system.get("/feeds/atom.xml").content)
+    return [entry.findtext(f"{ATOM}id") or "" for entry in root.iter(f"{ATOM}entry")]
+
+
+def _ticker_ids(system: RunningSystem) -> list[int]:
+    return [entry["id"] for entry in system.get("/ticker.json").json()]
+
+
+def test_seed_article_reaches_page_feeds_and_ticker(system: RunningSystem) -> None:
+    # Given the seed article, When an editor submits it
+    accepted = system.submit(SEED_ARTICLE)
+    assert accepted["status"] == "received" and accepted["version"] == 1
+
+    # Then it goes live
+    status = system.wait_for(accepted["id"], "live")
+    assert [s["step"] for s in status["steps"] if s["state"] == "done"][-5:] == [
+        "validate", "enrich", "source", "publish", "ticker",
+    ]  # fmt: skip
+
+    # And its page is an RTL Arabic page with its paragraphs, tags and source link
+    page = system.get(status["urls"]["page"])
+    assert page.status_code == 200
+    html = page.text
+    assert '<html dir="rtl" lang="ar"' in html
+    assert SEED_ARTICLE["title"] in html
+    assert html.count("<p") >= 7
+    assert "انقر هنا لقراءة الخبر من مصدره" in html
+    assert 'rel="nofollow noopener"' in html
+    assert "utm_source" not in html
+    assert "/tags/" in html
+
+    document = system.get(status["urls"]["json"]).json()
+    assert document["version"] == 1 and len(document["paragraphs"]) == 7
+    assert document["source"]["url"] == "https://news.example/souss-delegation-belgium-france"
+    assert len(document["tags"]) >= 3
+
+    # And it is in both feeds and on the ticker, once
+    page_url = f"http://testserver{status['urls']['page']}"
+    assert _rss_guids(system).count(page_url) == 1
+    assert sum(1 for i in _atom_ids(system) if i.endswith(f"/news/{accepted['id']}.html")) == 1
+    assert _ticker_ids(system).count(accepted["id"]) == 1
+    assert SEED_ARTICLE["title"] in system.get("/").text
+
+
+def test_resubmission_makes_a_new_version_not_a_new_article(system: RunningSystem) -> None:
+    external_id = f"seed-{system.settings.queue_prefix}"
+    first = system.submit(SEED_ARTICLE | {"external_id": external_id})
+    system.wait_for(first["id"], "live", version=1)
+
+    # When the editor sends the same external_id with a corrected title
+    corrected = SEED_ARTICLE | {"external_id": external_id, "title": "وفد جهة سوس ماسة في بلجيكا"}
+    second = system.submit(corrected)
+
+    # Then it is version 2 of the same article, and readers see version 2 only, once
+    assert second["id"] == first["id"] and second["version"] == 2
+    status = system.wait_for(first["id"], "live", version=2)
+    page = system.get(status["urls"]["page"]).text
+    assert "وفد جهة سوس ماسة في بلجيكا" in page
+    assert system.get(status["urls"]["json"]).json()["version"] == 2
+    page_url = f"http://testserver/news/{first['id']}.html"
+    assert _rss_guids(system).count(page_url) == 1
+    assert sum(1 for i in _atom_ids(system) if i.endswith(f"/news/{first['id']}.html")) == 1
+    assert _ticker_ids(system).count(first["id"]) == 1
+    headlines = [entry["headline"] for entry in system.get("/ticker.json").json()]
+    assert SEED_ARTICLE["title"] not in headlines or headlines.count(SEED_ARTICLE["title"]) == 1
+
+
+def test_rejected_article_lists_every_reason_and_publishes_nothing(system: RunningSystem) -> None:
+    bad = SEED_ARTICLE | {"title": "   ", "body": "\n\n \n", "source_url": "ftp://news.example/x"}
+    accepted = system.submit(bad)
+    status = system.wait_for(accepted["id"], "rejected")
+    reasons = " ".join(status["reasons"])
+    assert "title" in reasons and "body" in reasons and "source_url" in reasons
+    assert system.get(status["urls"]["page"]).status_code == 404
+    assert accepted["id"] not in _ticker_ids(system)
+
+
+def test_a_message_delivered_twice_changes_nothing(system: RunningSystem) -> None:
+    accepted = system.submit(SEED_ARTICLE | {"title": "خبر يصل مرتين إلى العمال"})
+    status = system.wait_for(accepted["id"], "live")
+    dispatcher = system.client.app.state.dispatcher  # type: ignore[attr-defined]
+
+    # When every step's message arrives again, long after the first delivery
+    for step in Step:
+        dispatcher.send(step, accepted["id"], 1)
+    marker = system.submit(SEED_ARTICLE | {"title": "خبر بعد الرسائل المكررة"})
+    system.wait_for(marker["id"], "live")
+
+    # Then the article is still live once, with the same step history
+    again = system.status(accepted["id"])
+    assert again["status"] == "live"
+    assert len([s for s in again["steps"] if s["state"] == "done"]) == len(
+        [s for s in status["steps"] if s["state"] == "done"]
+    )
+    assert _ticker_ids(system).count(accepted["id"]) == 1
+    assert _rss_guids(system).count(f"http://testserver/news/{accepted['id']}.html") == 1
+
+
+def test_stale_version_never_overwrites_a_newer_one(system: RunningSystem) -> None:
+    external_id = f"stale-{system.settings.queue_prefix}"
+    first = system.submit(SEED_ARTICLE | {"external_id": external_id, "title": "النسخة الأولى"})
+    system.wait_for(first["id"], "live", version=1)
+    system.submit(SEED_ARTICLE | {"external_id": external_id, "title": "النسخة الثانية"})
+    status = system.wait_for(first["id"], "live", version=2)
+
+    # When version 1's publish message turns up late
+    dispatcher = system.client.app.state.dispatcher  # type: ignore[attr-defined]
+    dispatcher.send(Step.PUBLISH, first["id"], 1)
+    dispatcher.send(Step.TICKER, first["id"], 1)
+    marker = system.submit(SEED_ARTICLE | {"title": "خبر بعد رسالة متأخرة"})
+    system.wait_for(marker["id"], "live")
+
+    # Then the page still shows version 2
+    assert "النسخة الثانية" in system.get(status["urls"]["page"]).text
+    assert "النسخة الأولى" not in system.get(status["urls"]["page"]).text
+
+
+@pytest.mark.parametrize("backend", ["embedded", "postgres-rabbitmq"])
+def test_submission_while_the_broker_is_down_is_published_when_it_is_back(
+    tmp_path: Path, backend: str
+) -> None:
+    # Given an API whose broker cannot be reached (nothing listens on port 9)
+    dead_broker = "amqp://guest:guest@127.0.0.1:9//"
+    with running_system(tmp_path, backend, api_broker_url=dead_broker) as system:
+        # When an editor submits, the ingest still answers 202
+        accepted = system.submit(SEED_ARTICLE)
+        # Then the sweeper finds the outbox row and the article is published
+        status = system.wait_for(accepted["id"], "live", timeout=120)
+        assert system.get(status["urls"]["page"]).status_code == 200
+        assert json.loads(system.get("/ticker.json").text)[0]["id"] == accepted["id"]
