@@ -1,0 +1,286 @@
+"""The `enrich` step's tagging: editor tags first, then keywords scored by TF-IDF over the text."""
+
+from __future__ import annotations
+
+import functools
+import html
+import json
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+import nh3
+
+from pipeline import arabic
+from pipeline.models import CleanArticle, Tag
+
+TITLE_WEIGHT = 3
+TITLE_BONUS = 1.5
+"""A word of the headline is what the story is about, however often the body repeats others."""
+MAX_TEXT_CHARS = 100_000
+"""Tags come from the first 100k characters: enough for any story, bounded for hostile input."""
+MIN_RELATIVE_SCORE = 0.12
+PHRASE_STRENGTH = 0.5
+ABSORB_SHARE = 0.5
+"""A pair that holds this share of both words' uses stands for them ("سوس ماسة" over "سوس")."""
+STATS_FILE = "term_stats.json"
+CLITIC_EVIDENCE = {"و": 2.5, "ف": 8.0}
+"""How much more common the rest must be than the whole: فيصل is a name, not ف + يصل."""
+DEFAULT_CLITIC_EVIDENCE = 3.0
+
+
+@dataclass(frozen=True)
+class TermStats:
+    """Document frequencies learned from a news corpus: what is common, hence not a topic."""
+
+    documents: int
+    forms: Mapping[str, int] = field(default_factory=dict)
+    """Folded surface forms: tells "وفرنسا" (و + فرنسا) from "وزير" (a word that starts with و)."""
+    terms: Mapping[str, int] = field(default_factory=dict)
+    """Stems of bare words."""
+    bigrams: Mapping[str, int] = field(default_factory=dict)
+    """Two stems joined by a space: how often a pair is a fixed phrase ("الأمم المتحدة")."""
+
+    @classmethod
+    def load(cls) -> TermStats:
+        """The statistics committed with the package, read once."""
+        return _load_packaged()
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> TermStats:
+        """Build from the JSON layout `scripts/build_term_stats.py` writes."""
+        return cls(
+            documents=int(data["documents"]),
+            forms=dict(data.get("forms", {})),
+            terms=dict(data.get("terms", {})),
+            bigrams=dict(data.get("bigrams", {})),
+        )
+
+    def idf(self, key: str) -> float:
+        """Smoothed IDF; a stem outside the vocabulary counts as seen once (rare, so weighty)."""
+        df = self.terms.get(key, 1)
+        return math.log((self.documents + 1) / (df + 1)) + 1.0
+
+    def phrase_strength(self, first: str, second: str) -> float:
+        """Share of the rarer word's documents where the pair occurs: 1.0 for a fixed phrase."""
+        pair = self.bigrams.get(f"{first} {second}", 0)
+        rarer = min(self.terms.get(first, 1), self.terms.get(second, 1))
+        return min(1.0, pair / rarer) if pair else 0.0
+
+
+@functools.cache
+def _load_packaged() -> TermStats:
+    raw = resources.files("pipeline").joinpath("data", STATS_FILE).read_text(encoding="utf-8")
+    return TermStats.from_json(json.loads(raw))
+
+
+@dataclass(frozen=True)
+class _Word:
+    label: str
+    key: str
+    prefixed: bool
+    usable: bool
+    particle: bool
+
+
+class _Analyser:
+    """Reads tokens as (clitic +) bare word, once per distinct token in one text."""
+
+    def __init__(self, model: TermStats, counts: Counter[str]) -> None:
+        self.model = model
+        self.counts = counts
+        self.cache: dict[str, _Word] = {}
+
+    def word(self, token: str) -> _Word:
+        cached = self.cache.get(token)
+        if cached is None:
+            cached = self.cache[token] = self._analyse(token)
+        return cached
+
+    def _analyse(self, token: str) -> _Word:
+        bare, prefixed = self._bare(token)
+        usable = not (
+            arabic.is_number(bare)
+            or arabic.is_stop(token)
+            or arabic.is_stop(bare)
+            or arabic.is_stop(arabic.without_article(bare))
+            or len(arabic.normalize(bare)) < (3 if arabic.is_arabic(bare) else 2)
+        )
+        particle = arabic.is_name_particle(bare)
+        return _Word(bare, arabic.stem(bare), prefixed, usable, particle)
+
+    def _bare(self, token: str) -> tuple[str, bool]:
+        forms = self.model.forms
+        folded = arabic.normalize(token)
+        df_token = forms.get(folded, 0)
+        for split in arabic.clitic_splits(token):
+            folded_rest = arabic.normalize(split.rest)
+            df_rest = forms.get(folded_rest, 0)
+            in_text = self.counts[folded_rest] > 0
+            if split.article:
+                known = df_rest >= df_token or in_text
+            else:
+                ratio = CLITIC_EVIDENCE.get(split.clitic, DEFAULT_CLITIC_EVIDENCE)
+                known = (
+                    df_rest > ratio * df_token
+                    or (in_text and df_token < df_rest + 5)
+                    or (split.clitic == "و" and df_token == 0 and _plain_rest(folded_rest))
+                )
+            if known:
+                return split.rest, True
+        return token, False
+
+
+def _plain_rest(folded: str) -> bool:
+    """An unseen و-word whose rest is long and does not open like a foreign name (وي، وا)."""
+    return len(folded) >= 4 and folded[0] not in "اوي"
+
+
+def plain_text(fragment: str) -> str:
+    """Reader-visible text of a sanitised HTML paragraph: tags dropped, entities decoded."""
+    return html.unescape(nh3.clean(fragment, tags=set()))
+
+
+def _article_texts(article: CleanArticle) -> list[tuple[str, int]]:
+    texts = [(article.title, TITLE_WEIGHT)]
+    budget = MAX_TEXT_CHARS - len(article.title)
+    for paragraph in article.paragraphs:
+        if budget <= 0:
+            break
+        text = plain_text(paragraph[: budget * 4])[:budget]
+        budget -= len(text)
+        texts.append((text, 1))
+    return texts
+
+
+@dataclass
+class _Counts:
+    tf: Counter[str] = field(default_factory=Counter)
+    seen: Counter[str] = field(default_factory=Counter)
+    labels: dict[str, Counter[str]] = field(default_factory=dict)
+
+    def add(self, key: str, label: str, weight: int) -> None:
+        self.tf[key] += weight
+        self.seen[key] += 1
+        self.labels.setdefault(key, Counter())[label] += 1
+
+    def label(self, key: str) -> str:
+        return self.labels[key].most_common(1)[0][0]
+
+
+def _count(
+    texts: Iterable[tuple[str, int]], model: TermStats
+) -> tuple[_Counts, _Counts, set[str], set[str]]:
+    runs = [(arabic.phrases(text), weight) for text, weight in texts]
+    forms = Counter(
+        arabic.normalize(tok) for run_list, _ in runs for run in run_list for tok in run
+    )
+    analyser = _Analyser(model, forms)
+    unigrams, bigrams = _Counts(), _Counts()
+    in_title: set[str] = set()
+    particles: set[str] = set()
+    for index, (run_list, weight) in enumerate(runs):
+        for run in run_list:
+            previous: _Word | None = None
+            for token in run:
+                word = analyser.word(token)
+                if word.usable:
+                    unigrams.add(word.key, word.label, weight)
+                    if index == 0:
+                        in_title.add(word.key)
+                    if word.particle:
+                        particles.add(word.key)
+                    if previous is not None and not word.prefixed and previous.key != word.key:
+                        pair = f"{previous.key} {word.key}"
+                        bigrams.add(pair, f"{previous.label} {word.label}", weight)
+                previous = word if word.usable else None
+    return unigrams, bigrams, in_title, particles
+
+
+def article_terms(text: str, model: TermStats) -> tuple[set[str], set[str]]:
+    """Stems and stem pairs a text contains, read exactly as `extract_tags` reads them."""
+    unigrams, bigrams, _, _ = _count([(text, 1)], model)
+    return set(unigrams.tf), set(bigrams.tf)
+
+
+def _damp(tf: int) -> float:
+    """Sublinear term frequency: the tenth "الجهة" says less than the second "بلجيكا"."""
+    return 1.0 + math.log(tf)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    score: float
+    label: str
+    stems: frozenset[str]
+
+
+def _candidates(article: CleanArticle, model: TermStats) -> list[_Candidate]:
+    unigrams, bigrams, in_title, particles = _count(_article_texts(article), model)
+    scores = {
+        key: _damp(tf)
+        * model.idf(key)
+        * (TITLE_BONUS if key in in_title and unigrams.seen[key] > 1 else 1.0)
+        for key, tf in unigrams.tf.items()
+    }
+    found = [
+        _Candidate(score, unigrams.label(key), frozenset([key]))
+        for key, score in scores.items()
+        if (unigrams.seen[key] >= 2 or key in in_title) and key not in particles
+    ]
+    for pair, tf in bigrams.tf.items():
+        if bigrams.seen[pair] < 2:
+            continue
+        first, second = pair.split(" ")
+        rarer, commoner = sorted((unigrams.tf[first], unigrams.tf[second]))
+        strength = max(tf / rarer, model.phrase_strength(first, second))
+        if strength < PHRASE_STRENGTH:
+            continue
+        score = _damp(tf) * (model.idf(first) + model.idf(second)) / 2 * (0.5 + strength)
+        if tf / commoner >= ABSORB_SHARE:
+            score = max(score, 1.05 * max(scores[first], scores[second]))
+        found.append(_Candidate(score, bigrams.label(pair), frozenset([first, second])))
+    found.sort(key=lambda c: (-c.score, c.label))
+    return found
+
+
+def _editor_tags(article: CleanArticle) -> list[Tag]:
+    tags: list[Tag] = []
+    slugs: set[str] = set()
+    for raw in article.editor_tags:
+        label = arabic.clean_label(raw)
+        slug = arabic.slugify(label)
+        if not label or not arabic.has_word(label) or slug in slugs:
+            continue
+        slugs.add(slug)
+        tags.append(Tag(label=label, slug=slug, kind="editor"))
+    return tags
+
+
+def extract_tags(
+    article: CleanArticle, model: TermStats | None = None, limit: int = 8
+) -> list[Tag]:
+    """Editor tags, then up to `limit` tags in all from the text, no two sharing a stem."""
+    model = model if model is not None else TermStats.load()
+    tags = _editor_tags(article)
+    slugs = {tag.slug for tag in tags}
+    used: set[str] = set()
+    for tag in tags:
+        used.update(arabic.stem(tok) for tok in arabic.tokenize(tag.label))
+    top: float | None = None
+    for candidate in _candidates(article, model):
+        if len(tags) >= limit:
+            break
+        top = candidate.score if top is None else top
+        if candidate.score < top * MIN_RELATIVE_SCORE:
+            break
+        slug = arabic.slugify(candidate.label)
+        if slug in slugs or candidate.stems & used:
+            continue
+        slugs.add(slug)
+        used.update(candidate.stems)
+        tags.append(Tag(label=candidate.label, slug=slug, kind="topic"))
+    return tags
