@@ -12,7 +12,8 @@ from config.settings import Settings
 task_context: ContextVar[dict[str, object] | None] = ContextVar("task_context", default=None)
 """Fields bound for the task being run (task id, step, article id, version)."""
 
-_RESERVED = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+_RESERVED = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "data"}
+"""Record attributes that are not fields; Celery's own `data` repeats what its message says."""
 
 
 def _fields(record: logging.LogRecord) -> dict[str, object]:
@@ -53,3 +54,4 @@ def configure_logging(settings: Settings) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level)
+    logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -114,7 +114,7 @@ def redis_database(prefix: str) -> Iterator[str]:
 
 
 class Worker:
-    """A real Celery worker (or beat) process, started from the repository like an operator would."""
+    """A real Celery worker (or beat) process, started from the repository as operators do."""
 
     def __init__(self, args: list[str], env: dict[str, str], log_path: Path) -> None:
         self.log_path = log_path

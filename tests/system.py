@@ -1,4 +1,4 @@
-"""A whole nashr deployment for tests: migrated database, real worker and beat, the API in-process."""
+"""A whole nashr deployment for tests: migrated database, real worker and beat, in-process API."""
 
 from __future__ import annotations
 

@@ -1,0 +1,26 @@
+"""Step events: the history of each version, written in the same transaction as the change."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert
+
+from pipeline.store.schema import step_events
+
+
+def record_event(
+    db: Any,
+    article_id: int,
+    version: int,
+    step: str,
+    state: str,
+    at: datetime,
+    error: str | None = None,
+) -> None:
+    db.execute(
+        insert(step_events).values(
+            article_id=article_id, version=version, step=step, state=state, at=at, error=error
+        )
+    )

@@ -1,0 +1,74 @@
+"""Plain records the store hands out; no SQLAlchemy types leak past the store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from pipeline.states import Status, Step
+
+
+@dataclass(frozen=True)
+class Accepted:
+    id: int
+    version: int
+    status: Status
+    outbox_id: int
+
+
+@dataclass(frozen=True)
+class VersionRecord:
+    """One article version as a step sees it, with the article's current and live versions."""
+
+    article_id: int
+    version: int
+    status: Status
+    current_version: int
+    live_version: int | None
+    first_published_at: datetime | None
+    submission: dict[str, Any]
+    content: dict[str, Any] | None
+    tags: list[dict[str, Any]] | None
+    source: dict[str, Any] | None
+    reasons: list[str] | None
+    failed_step: str | None
+    updated_at: datetime
+
+    @property
+    def stale(self) -> bool:
+        """A newer version exists: this one must change nothing a reader sees."""
+        return self.version != self.current_version
+
+
+@dataclass(frozen=True)
+class StepEvent:
+    step: str
+    state: str
+    at: datetime
+    error: str | None
+
+
+@dataclass(frozen=True)
+class ArticleStatus:
+    id: int
+    version: int
+    status: Status
+    reasons: list[str]
+    steps: list[StepEvent] = field(default_factory=list)
+    live_version: int | None = None
+    tags: list[dict[str, Any]] | None = None
+
+
+@dataclass(frozen=True)
+class Pending:
+    """An outbox row or a stuck version: something the sweeper must send again."""
+
+    article_id: int
+    version: int
+    step: Step
+    outbox_id: int | None = None
+
+
+def aware(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
