@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from ingest.auth import AnyCaller, Editor
 from ingest.errors import BadRequest, field_errors
-from pipeline.models import Submission, article_json_path, article_path
+from pipeline.models import MAX_ARTICLE_ID, Submission, article_json_path, article_path
 
 router = APIRouter()
 
@@ -60,7 +60,7 @@ async def submit_article(
 
 @router.get("/articles/{article_id}", responses={401: {}, 404: {}})
 def article_status(article_id: int, request: Request, _caller: AnyCaller) -> dict[str, Any]:
-    if not 0 < article_id < 2**62:
+    if not 0 < article_id <= MAX_ARTICLE_ID:
         raise BadRequest(404, [{"field": "id", "reason": "no such article"}])
     found = request.app.state.articles.status(article_id)
     if found is None:

@@ -18,6 +18,7 @@ from config.logging import configure_logging
 from config.settings import Settings, get_settings
 from ops import supervisor
 from ops.wiring import make_outputs, make_store, make_tokens
+from pipeline.models import MAX_ARTICLE_ID
 from pipeline.store.migrate import upgrade
 from pipeline.store.tokens import Role
 
@@ -31,6 +32,10 @@ def _settings() -> Settings:
     configure_logging(settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return settings
+
+
+def _is_id(article_id: int) -> bool:
+    return 0 < article_id <= MAX_ARTICLE_ID
 
 
 @app.command()
@@ -125,12 +130,16 @@ def _demo(settings: Settings, base: str, article: Path) -> None:
 
 
 def _post_article(base: str, token: str, article: Path) -> dict[str, int]:
-    response = httpx.post(
-        f"{base}/articles",
-        content=article.read_bytes(),
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-        timeout=30,
-    )
+    try:
+        response = httpx.post(
+            f"{base}/articles",
+            content=article.read_bytes(),
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+            timeout=30,
+        )
+    except httpx.HTTPError as exc:
+        typer.echo(f"cannot reach the API at {base}: {type(exc).__name__}", err=True)
+        raise typer.Exit(1) from None
     if response.status_code != 202:
         typer.echo(f"refused ({response.status_code}): {response.text}", err=True)
         raise typer.Exit(1)
@@ -139,7 +148,9 @@ def _post_article(base: str, token: str, article: Path) -> dict[str, int]:
 
 
 @app.command()
-def submit(file: Path) -> None:
+def submit(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+) -> None:
     """Submit an article (JSON file) with NASHR_TOKEN; prints the article id."""
     settings = get_settings()
     if settings.token is None:
@@ -152,10 +163,13 @@ def submit(file: Path) -> None:
 
 @token_app.command("create")
 def token_create(
-    name: Annotated[str, typer.Option(help="Who the token is for.")],
+    name: Annotated[str, typer.Option(help="Who the token is for (1-100 characters).")],
     role: Annotated[Role, typer.Option(help="editor submits; operator runs ops actions.")],
 ) -> None:
     """Create a token; it is printed once, as the last line, and stored only as a hash."""
+    if not 0 < len(name.strip()) <= 100:
+        typer.echo("--name must be 1 to 100 characters", err=True)
+        raise typer.Exit(2)
     settings = _settings()
     upgrade(settings.database)
     token = make_tokens(settings).create(name, role)
@@ -181,7 +195,7 @@ def token_list() -> None:
 @app.command()
 def status(article_id: int) -> None:
     """An article's status, steps and reasons, as JSON."""
-    found = make_store(_settings()).status(article_id)
+    found = make_store(_settings()).status(article_id) if _is_id(article_id) else None
     if found is None:
         typer.echo(f"no article {article_id}", err=True)
         raise typer.Exit(1)
@@ -241,7 +255,7 @@ def republish(
     if article_id is None:
         outputs.rebuild_all()
         typer.echo("listings rebuilt")
-    elif not outputs.republish(article_id):
+    elif not _is_id(article_id) or not outputs.republish(article_id):
         typer.echo(f"article {article_id} is not published", err=True)
         raise typer.Exit(1)
     else:

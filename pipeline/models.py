@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 
+MAX_ARTICLE_ID = 2**31 - 1
+"""Ids are 32-bit integers in the database; a larger one cannot name an article."""
 MAX_TAGS = 50
 MAX_IMAGES = 20
 
@@ -33,7 +35,9 @@ class Submission(BaseModel):
     tags: list[StrictStr] = Field(default_factory=list, max_length=MAX_TAGS)
     category: StrictStr | None = Field(default=None, max_length=100)
     images: list[ImageIn] = Field(default_factory=list, max_length=MAX_IMAGES)
-    external_id: StrictStr | None = Field(default=None, min_length=1, max_length=200)
+    external_id: StrictStr | None = Field(
+        default=None, min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$"
+    )
     breaking: StrictBool = False
     language: Literal["ar"] = "ar"
 

@@ -1,0 +1,358 @@
+"""The `nashr` command as operators run it: a real process, its output and its exit code."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from config.settings import Settings
+from ingest.app import create_app
+from pipeline.store import connect
+from pipeline.store.schema import tokens
+from tests.services import ROOT, wait_until
+from tests.system import SEED_ARTICLE
+
+pytestmark = pytest.mark.integration
+
+NASHR = shutil.which("nashr", path=str(Path(sys.executable).parent)) or shutil.which("nashr")
+SEED_FILE = ROOT / "examples" / "seed-article.json"
+
+
+def _env(data_dir: Path, **extra: str) -> dict[str, str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("NASHR_")}
+    return base | {"NASHR_DATA_DIR": str(data_dir)} | extra
+
+
+def nashr(data_dir: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    assert NASHR is not None, "the nashr console script is not installed"
+    return subprocess.run(
+        [NASHR, *args],
+        env=_env(data_dir, **extra),
+        cwd=data_dir,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def ok(result: subprocess.CompletedProcess[str]) -> list[str]:
+    assert result.returncode == 0, (result.returncode, result.stdout, result.stderr)
+    return result.stdout.splitlines()
+
+
+def create_token(data_dir: Path, name: str, role: str = "editor") -> str:
+    return ok(nashr(data_dir, "token", "create", "--name", name, "--role", role))[-1]
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    ok(nashr(tmp_path, "migrate"))
+    return tmp_path
+
+
+def test_migrate_creates_the_database_and_can_run_again(tmp_path: Path) -> None:
+    assert ok(nashr(tmp_path, "migrate"))[-1] == "schema is up to date"
+    assert (tmp_path / "nashr.sqlite").is_file()
+    assert ok(nashr(tmp_path, "migrate"))[-1] == "schema is up to date"
+
+
+def test_token_create_prints_the_token_last_and_stores_only_its_hash(data_dir: Path) -> None:
+    lines = ok(nashr(data_dir, "token", "create", "--name", "x", "--role", "editor"))
+    token = lines[-1]
+    assert token.startswith("nashr_") and len(token) > 30 and " " not in token
+    assert all(token not in line for line in lines[:-1])
+
+    engine = connect(Settings(data_dir=data_dir).database)
+    with engine.connect() as db:
+        rows = db.execute(select(tokens.c.name, tokens.c.role, tokens.c.token_hash)).all()
+    engine.dispose()
+    assert [(r.name, r.role) for r in rows] == [("x", "editor")]
+    assert rows[0].token_hash == hashlib.sha256(token.encode()).hexdigest()
+    database = (data_dir / "nashr.sqlite").read_bytes()
+    assert token.encode() not in database
+    assert token.removeprefix("nashr_").encode() not in database
+
+
+def test_token_create_refuses_an_unknown_role(data_dir: Path) -> None:
+    result = nashr(data_dir, "token", "create", "--name", "x", "--role", "admin")
+    assert result.returncode == 2
+    assert "admin" in result.stderr
+    assert ok(nashr(data_dir, "token", "list")) == []
+
+
+def test_revoked_token_is_refused_by_the_api(data_dir: Path) -> None:
+    # Given an editor token the API accepts
+    token = create_token(data_dir, "x")
+    other = create_token(data_dir, "y", "operator")
+    headers = {"Authorization": f"Bearer {token}"}
+    app = create_app(Settings(data_dir=data_dir))
+    with TestClient(app) as client:
+        assert client.get("/articles/12345", headers=headers).status_code == 404
+
+        # When it is revoked from the command line
+        assert ok(nashr(data_dir, "token", "revoke", "x")) == ["revoked 1 token(s)"]
+
+        # Then the API answers 401 for it, and only for it
+        response = client.get("/articles/12345", headers=headers)
+        assert response.status_code == 401
+        assert response.headers["www-authenticate"] == "Bearer"
+        assert response.json()["detail"][0]["field"] == "authorization"
+        posted = client.post("/articles", json=SEED_ARTICLE, headers=headers)
+        assert posted.status_code == 401
+        other_headers = {"Authorization": f"Bearer {other}"}
+        assert client.get("/articles/12345", headers=other_headers).status_code == 404
+    app.state.articles.engine.dispose()
+
+    # And the list says so; revoking again finds nothing
+    assert ok(nashr(data_dir, "token", "list")) == ["x\teditor\trevoked", "y\toperator\tactive"]
+    again = nashr(data_dir, "token", "revoke", "x")
+    assert again.returncode == 1 and again.stdout.strip() == "revoked 0 token(s)"
+
+
+def test_token_list_shows_names_roles_and_state_never_tokens(data_dir: Path) -> None:
+    assert ok(nashr(data_dir, "token", "list")) == []
+    first = create_token(data_dir, "desk", "editor")
+    second = create_token(data_dir, "ops", "operator")
+    result = nashr(data_dir, "token", "list")
+    assert ok(result) == ["desk\teditor\tactive", "ops\toperator\tactive"]
+    assert first not in result.stdout and second not in result.stdout
+
+
+def test_jobs_lists_the_sweeper(data_dir: Path) -> None:
+    lines = ok(nashr(data_dir, "jobs"))
+    assert len(lines) == 1
+    name, task, every = lines[0].split("\t")
+    assert (name, task) == ("sweep-stuck-articles", "nashr.sweep")
+    assert every == "every 10.0s"
+    custom = ok(nashr(data_dir, "jobs", NASHR_SWEEP_INTERVAL_SECONDS="2.5"))
+    assert custom[0].endswith("every 2.5s")
+
+
+def test_status_of_an_unknown_article_exits_1(data_dir: Path) -> None:
+    result = nashr(data_dir, "status", "12345")
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert "no article 12345" in result.stderr
+
+
+def test_status_refuses_a_non_number(data_dir: Path) -> None:
+    assert nashr(data_dir, "status", "abc").returncode == 2
+
+
+def test_retry_with_nothing_failed_lists_nothing(data_dir: Path) -> None:
+    assert ok(nashr(data_dir, "retry")) == []
+
+
+def test_republish_of_an_unknown_article_exits_1(data_dir: Path) -> None:
+    result = nashr(data_dir, "republish", "12345")
+    assert result.returncode == 1
+    assert "not published" in result.stderr
+
+
+def test_submit_without_a_token_exits_2(data_dir: Path) -> None:
+    result = nashr(data_dir, "submit", str(SEED_FILE))
+    assert result.returncode == 2
+    assert "NASHR_TOKEN" in result.stderr
+
+
+def assert_no_traceback(result: subprocess.CompletedProcess[str]) -> None:
+    assert "Traceback" not in result.stdout + result.stderr, result.stderr
+
+
+def test_submit_of_a_missing_file_says_so(data_dir: Path) -> None:
+    result = nashr(data_dir, "submit", str(data_dir / "missing.json"), NASHR_TOKEN="nashr_x")
+    assert_no_traceback(result)
+    assert result.returncode == 2 and "missing.json" in result.stderr
+
+
+def test_submit_with_the_api_down_says_so(data_dir: Path) -> None:
+    result = nashr(
+        data_dir,
+        "submit",
+        str(SEED_FILE),
+        NASHR_TOKEN="nashr_x",
+        NASHR_API_URL=f"http://127.0.0.1:{_free_port()}",
+    )
+    assert_no_traceback(result)
+    assert result.returncode == 1 and "127.0.0.1" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["status", "republish"])
+def test_an_id_too_large_for_the_database_is_not_found(data_dir: Path, command: str) -> None:
+    result = nashr(data_dir, command, "99999999999999999999")
+    assert_no_traceback(result)
+    assert result.returncode == 1
+
+
+def test_no_arguments_prints_help(tmp_path: Path) -> None:
+    result = nashr(tmp_path, "--help")
+    assert result.returncode == 0
+    for command in ("migrate", "up", "submit", "token", "status", "retry", "jobs"):
+        assert command in result.stdout
+
+
+# -- nashr up ---------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _process_table() -> dict[int, tuple[int, str, str]]:
+    """pid -> (parent pid, state, start time) for every process, from /proc."""
+    table = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        table[int(entry.name)] = (int(fields[1]), fields[0], fields[19])
+    return table
+
+
+def _descendants(pid: int) -> dict[int, str]:
+    """Every process below `pid`, with its start time (so a reused pid is not mistaken)."""
+    table = _process_table()
+    found: dict[int, str] = {}
+    frontier = [pid]
+    while frontier:
+        parent = frontier.pop()
+        for child, (ppid, _, started) in table.items():
+            if ppid == parent and child not in found:
+                found[child] = started
+                frontier.append(child)
+    return found
+
+
+def _still_running(processes: dict[int, str]) -> list[int]:
+    table = _process_table()
+    return [
+        pid
+        for pid, started in processes.items()
+        if pid in table and table[pid][2] == started and table[pid][1] != "Z"
+    ]
+
+
+@pytest.fixture
+def nashr_up(data_dir: Path) -> Iterator[tuple[subprocess.Popen[str], str, Path]]:
+    assert NASHR is not None
+    port = _free_port()
+    log = data_dir / "nashr-up.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [NASHR, "up", "--port", str(port)],
+            env=_env(data_dir),
+            cwd=data_dir,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+    seen: dict[int, str] = {}
+    try:
+        yield process, f"http://127.0.0.1:{port}", log
+    finally:
+        seen |= _descendants(process.pid)
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        for pid in _still_running(seen):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _healthy(base: str, process: subprocess.Popen[str], log: Path) -> bool:
+    if process.poll() is not None:
+        raise AssertionError(f"nashr up exited {process.returncode}:\n{log.read_text()}")
+    try:
+        return httpx.get(f"{base}/health", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def test_up_serves_submit_publishes_and_ctrl_c_stops_everything(
+    data_dir: Path, nashr_up: tuple[subprocess.Popen[str], str, Path]
+) -> None:
+    process, base, log = nashr_up
+    token = create_token(data_dir, "desk")
+
+    # Given `nashr up` answering on its port with an API, a worker and beat under it
+    wait_until(lambda: _healthy(base, process, log), 90, "nashr up to answer /health")
+    children = wait_until(
+        lambda: (found := _descendants(process.pid)) and len(found) >= 3 and found,
+        30,
+        "the API, worker and beat processes",
+    )
+
+    # When an editor submits the seed article with `nashr submit`
+    result = nashr(data_dir, "submit", str(SEED_FILE), NASHR_TOKEN=token, NASHR_API_URL=base)
+
+    # Then the id is its last line, and the article goes live
+    article_id = int(ok(result)[-1])
+    empty = data_dir / "empty.json"
+    empty.write_text("{}")
+    refused = nashr(data_dir, "submit", str(empty), NASHR_TOKEN=token, NASHR_API_URL=base)
+    assert refused.returncode == 1 and "refused (422)" in refused.stderr
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def live() -> dict[str, object] | None:
+        status: dict[str, object] = httpx.get(
+            f"{base}/articles/{article_id}", headers=headers, timeout=5
+        ).json()
+        assert status["status"] not in ("rejected", "failed"), status
+        return status if status["status"] == "live" else None
+
+    status = wait_until(live, 120, f"article {article_id} to be live")
+    assert status["version"] == 1
+    page = httpx.get(f"{base}/news/{article_id}.html", timeout=5)
+    assert page.status_code == 200 and SEED_ARTICLE["title"] in page.text
+    document = json.loads(httpx.get(f"{base}/news/{article_id}.json", timeout=5).text)
+    assert document["id"] == article_id
+
+    # And a 10 MB streamed body is refused by the real server, which keeps answering
+    def ten_mb() -> Iterator[bytes]:
+        for _ in range(160):
+            yield b" " * 65536
+
+    too_big = httpx.post(
+        f"{base}/articles",
+        content=ten_mb(),
+        headers=headers | {"Content-Type": "application/json"},
+        timeout=30,
+    )
+    assert too_big.status_code == 413, too_big.text
+    assert too_big.json()["detail"][0]["field"] == "body"
+    assert httpx.get(f"{base}/health", timeout=5).status_code == 200
+
+    # When the operator presses Ctrl-C
+    children |= _descendants(process.pid)
+    process.send_signal(signal.SIGINT)
+
+    # Then `nashr up` exits within 30 s, cleanly, and leaves no process behind
+    assert process.wait(timeout=30) == 0, log.read_text()
+    wait_until(lambda: not _still_running(children), 10, "every child of nashr up to exit")
+    assert "nashr stopped" in log.read_text()
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{base}/health", timeout=2)
