@@ -41,6 +41,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
     }
     if settings.embedded_broker:
         folder = str(settings.broker_dir / "messages")
+        config["broker_transport"] = "tasks.embedded_broker:Transport"
         config["broker_polling_interval"] = 0.1
         config["broker_transport_options"] = {
             "polling_interval": 0.1,

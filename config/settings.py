@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     task_time_limit_seconds: int = Field(default=120, ge=5)
     stuck_after_seconds: float = Field(default=60.0, gt=0)
     sweep_interval_seconds: float = Field(default=10.0, gt=0)
+    refresh_interval_seconds: float = Field(default=3600.0, gt=0)
 
     max_request_bytes: int = Field(default=1_048_576, ge=1024)
     max_body_bytes: int = Field(default=200_000, ge=1)

@@ -14,6 +14,7 @@ from config.settings import Settings
 from ingest.articles import router as articles_router
 from ingest.errors import install_error_handlers
 from ingest.limits import BodySizeLimit
+from ingest.live import router as live_router
 from pipeline.models import Submission
 from pipeline.store import ArticleStore, connect
 from pipeline.store.tokens import TokenStore
@@ -30,6 +31,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.dispatcher = Dispatcher(create_celery(settings), settings)
     install_error_handlers(app)
     app.include_router(articles_router)
+    app.include_router(live_router)
 
     @app.get("/health")
     async def health(request: Request) -> JSONResponse:

@@ -127,3 +127,8 @@ def article_json_path(article_id: int) -> str:
 
 def tag_path(slug: str) -> str:
     return f"/tags/{slug}.html"
+
+
+def tag_feed_paths(slug: str) -> tuple[str, str]:
+    """RSS and Atom for one tag."""
+    return f"/feeds/tags/{slug}.xml", f"/feeds/tags/{slug}.atom"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from pipeline import feed, site, ticker
 from pipeline.models import (
@@ -16,6 +17,7 @@ from pipeline.models import (
     Tag,
     TickerEntry,
     article_json_path,
+    tag_feed_paths,
     tag_path,
 )
 from pipeline.states import STEP_INPUT, Status, Step
@@ -120,6 +122,12 @@ class Outputs:
         for tag in {t.slug: t for t in tags}.values():
             tagged = self.articles.latest_published(self.sizes.feed, tag_slug=tag.slug)
             self.files.write(tag_path(tag.slug), site.render_tag_page(tag, tagged, self.site))
+            rss_path, atom_path = tag_feed_paths(tag.slug)
+            title = f"{self.site.name}: {tag.label}"
+            rss = feed.render_rss(tagged, self.site, title, quote(rss_path))
+            self.files.write(rss_path, rss)
+            atom = feed.render_atom(tagged, self.site, title, quote(atom_path))
+            self.files.write(atom_path, atom)
 
     def _write_ticker(self) -> None:
         entries = self._ticker_entries()

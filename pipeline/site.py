@@ -14,7 +14,15 @@ import nh3
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from pipeline.models import Image, PublishedArticle, SiteInfo, Tag, TickerEntry, tag_path
+from pipeline.models import (
+    Image,
+    PublishedArticle,
+    SiteInfo,
+    Tag,
+    TickerEntry,
+    tag_feed_paths,
+    tag_path,
+)
 from pipeline.ticker import render_ticker_html
 
 FEED_PATHS = {"rss": "/feeds/rss.xml", "atom": "/feeds/atom.xml"}
@@ -137,6 +145,7 @@ def render_tag_page(tag: Tag, articles: list[PublishedArticle], site: SiteInfo) 
         articles=articles,
         site=site,
         canonical=absolute_url(site, tag_href(tag.slug)),
+        tag_feeds=[quote(path) for path in tag_feed_paths(tag.slug)],
     )
 
 

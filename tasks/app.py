@@ -8,7 +8,7 @@ from kombu.entity import Exchange, Queue
 from config.celery import STEP_QUEUES, celery_config
 from config.settings import Settings
 
-TASK_MODULES = ["tasks.steps", "tasks.sweeper"]
+TASK_MODULES = ["tasks.steps", "tasks.jobs"]
 
 
 def create_celery(settings: Settings) -> Celery:
@@ -30,17 +30,23 @@ def create_celery(settings: Settings) -> Celery:
         for name in STEP_QUEUES
         if name != "schedule"
     } | {
-        "nashr.sweep": {
+        f"nashr.{job}": {
             "queue": settings.queue("schedule"),
             "routing_key": settings.queue("schedule"),
         }
+        for job in ("sweep", "refresh")
     }
     app.conf.beat_schedule = {
         "sweep-stuck-articles": {
             "task": "nashr.sweep",
             "schedule": settings.sweep_interval_seconds,
             "options": {"expires": max(5.0, settings.sweep_interval_seconds * 2)},
-        }
+        },
+        "refresh-listings": {
+            "task": "nashr.refresh",
+            "schedule": settings.refresh_interval_seconds,
+            "options": {"expires": settings.refresh_interval_seconds},
+        },
     }
     app.conf.include = TASK_MODULES
     return app

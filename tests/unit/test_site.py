@@ -164,9 +164,18 @@ def test_report_script_posts_to_the_reports_endpoint() -> None:
     _, page = _page()
 
     scripts = page.find("script")
-    assert len(scripts) == 1
-    assert '"/articles/" + button.dataset.articleId + "/images/"' in scripts[0].text
-    assert '"/reports"' in scripts[0].text and 'method: "POST"' in scripts[0].text
+    assert len(scripts) == 2  # the image report, and the live ticker
+    report = next(s for s in scripts if "/reports" in s.text)
+    assert '"/articles/" + button.dataset.articleId + "/images/"' in report.text
+    assert 'method: "POST"' in report.text
+
+
+def test_every_page_follows_the_live_ticker() -> None:
+    _, page = _page()
+    home = Page(render_home([], [], SITE))
+    for parsed in (page, home):
+        live = [s for s in parsed.find("script") if "EventSource" in s.text]
+        assert len(live) == 1 and '"/ticker/stream"' in live[0].text
 
 
 def test_source_link_and_attribution() -> None:
@@ -232,7 +241,9 @@ def test_hostile_text_never_reaches_the_page_unescaped(payload: str) -> None:
         assert payload not in output
         assert "javascript:" not in output
         parsed = Page(output)
-        assert len(parsed.find("script")) == (1 if output is markup else 0)
+        scripts = parsed.find("script")
+        assert len(scripts) == (2 if output is markup else 1)
+        assert not [s for s in scripts if "alert" in s.text]
         assert not [name for e in parsed.elements for name in e.attrs if name.startswith("on")]
     assert page.find("h1")[0].text == payload
     assert page.find("a", rel="nofollow noopener")[0].attrs["href"] == "#"

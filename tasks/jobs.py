@@ -1,4 +1,4 @@
-"""The beat job that makes the broker a doorbell: anything stuck past a bound is sent again."""
+"""Scheduled (beat) jobs: the sweeper that makes the broker a doorbell, and the listing refresh."""
 
 from __future__ import annotations
 
@@ -22,3 +22,9 @@ def sweep() -> int:
     if pending:
         log.info("swept", extra={"found": len(pending), "sent": sent})
     return sent
+
+
+@shared_task(name="nashr.refresh", acks_late=True, ignore_result=True, time_limit=300)
+def refresh_listings() -> None:
+    """Rebuild home, feeds and ticker from the database: repairs anything written by hand."""
+    get_runtime().outputs.rebuild_all()
