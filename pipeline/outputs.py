@@ -32,6 +32,14 @@ class OutputSizes:
     home: int = 30
 
 
+@dataclass(frozen=True)
+class _Snapshot:
+    """The live articles as one query saw them, newest first, and the ticker drawn from them."""
+
+    latest: list[PublishedArticle]
+    ticker: list[TickerEntry]
+
+
 class Outputs:
     def __init__(
         self, articles: ArticleStore, files: SiteFiles, site_info: SiteInfo, sizes: OutputSizes
@@ -54,9 +62,9 @@ class Outputs:
             article = self.articles.published(record.article_id)
             if article is None:
                 return False
-            old_tags = previous.tags if previous else []
-            self._write_article(article)
-            self._write_listings(article.tags + old_tags)
+            now = self._snapshot()
+            self._write_article(article, now)
+            self._write_listings(article.tags + (previous.tags if previous else []), now)
         return True
 
     def go_live(self, record: VersionRecord) -> bool:
@@ -64,29 +72,32 @@ class Outputs:
         with self.files.listing_lock():
             if not self._still_due(record, Step.TICKER):
                 return False
+            now = self._snapshot()
             article = self.articles.published(record.article_id)
             if article is not None and self._page_version(article.id) != article.version:
-                self._write_article(article)
-                self._write_listings(article.tags)
-            self._write_ticker()
+                self._write_article(article, now)
+                self._write_listings(article.tags, now)
+            self._write_ticker(now)
             return self.articles.advance(
                 record.article_id, record.version, Step.TICKER, Status.LIVE
             )
 
     def rebuild_all(self) -> None:
-        """Listings from scratch (on start-up, or after an operator's republish)."""
+        """Listings from scratch (on start-up, on the hourly job, or an operator's republish)."""
         with self.files.listing_lock():
-            self._write_listings([])
-            self._write_ticker()
+            now = self._snapshot()
+            self._write_listings([], now)
+            self._write_ticker(now)
 
     def republish(self, article_id: int) -> bool:
         with self.files.listing_lock():
             article = self.articles.published(article_id)
             if article is None:
                 return False
-            self._write_article(article)
-            self._write_listings(article.tags)
-            self._write_ticker()
+            now = self._snapshot()
+            self._write_article(article, now)
+            self._write_listings(article.tags, now)
+            self._write_ticker(now)
         return True
 
     def _still_due(self, record: VersionRecord, step: Step) -> bool:
@@ -100,22 +111,24 @@ class Outputs:
         value = json.loads(raw).get("version")
         return value if isinstance(value, int) else None
 
-    def _ticker_entries(self) -> list[TickerEntry]:
-        candidates = self.articles.latest_published(self.sizes.ticker * 3)
-        return ticker.build_ticker(candidates, self.sizes.ticker)
+    def _snapshot(self) -> _Snapshot:
+        """One query for every listing: the ticker draws on extra candidates to skip repeats."""
+        candidates = self.sizes.ticker * 3
+        latest = self.articles.latest_published(max(self.sizes.feed, self.sizes.home, candidates))
+        return _Snapshot(latest, ticker.build_ticker(latest[:candidates], self.sizes.ticker))
 
-    def _write_article(self, article: PublishedArticle) -> None:
-        entries = self._ticker_entries()
-        self.files.write(article.path, site.render_article_page(article, self.site, entries))
+    def _write_article(self, article: PublishedArticle, now: _Snapshot) -> None:
+        page = site.render_article_page(article, self.site, now.ticker)
+        self.files.write(article.path, page)
         self.files.write(article.json_path, site.render_article_json(article, self.site))
 
-    def _write_listings(self, tags: list[Tag]) -> None:
-        latest = self.articles.latest_published(max(self.sizes.feed, self.sizes.home))
-        entries = self._ticker_entries()
-        self.files.write(
-            "/index.html", site.render_home(latest[: self.sizes.home], entries, self.site)
-        )
-        in_feed = latest[: self.sizes.feed]
+    def _write_home(self, now: _Snapshot) -> None:
+        home = site.render_home(now.latest[: self.sizes.home], now.ticker, self.site)
+        self.files.write("/index.html", home)
+
+    def _write_listings(self, tags: list[Tag], now: _Snapshot) -> None:
+        self._write_home(now)
+        in_feed = now.latest[: self.sizes.feed]
         self.files.write("/feeds/rss.xml", feed.render_rss(in_feed, self.site))
         self.files.write("/feeds/atom.xml", feed.render_atom(in_feed, self.site))
         self.files.write("/feeds/feed.json", feed.render_json_feed(in_feed, self.site))
@@ -129,9 +142,7 @@ class Outputs:
             atom = feed.render_atom(tagged, self.site, title, quote(atom_path))
             self.files.write(atom_path, atom)
 
-    def _write_ticker(self) -> None:
-        entries = self._ticker_entries()
-        self.files.write("/ticker.json", ticker.render_ticker_json(entries))
-        self.files.write("/ticker.html", ticker.render_ticker_html(entries))
-        latest = self.articles.latest_published(self.sizes.home)
-        self.files.write("/index.html", site.render_home(latest, entries, self.site))
+    def _write_ticker(self, now: _Snapshot) -> None:
+        self.files.write("/ticker.json", ticker.render_ticker_json(now.ticker))
+        self.files.write("/ticker.html", ticker.render_ticker_html(now.ticker))
+        self._write_home(now)

@@ -1,0 +1,158 @@
+"""Listing rebuilds: concurrent publishes never lose one another's entry; views cost O(N shown)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+
+from pipeline.models import CleanArticle, SiteInfo, SourceLink, Submission, Tag
+from pipeline.outputs import Outputs, OutputSizes
+from pipeline.states import Status, Step
+from pipeline.store import ArticleStore, connect
+from pipeline.store.files import SiteFiles
+from pipeline.store.migrate import upgrade
+from tests.services import postgres_database
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ArticleStore]:
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path / 'nashr.sqlite'}"
+        else:
+            url = stack.enter_context(postgres_database()).replace(
+                "postgresql://", "postgresql+psycopg://"
+            )
+        upgrade(url)
+        engine = connect(url)
+        yield ArticleStore(engine)
+        engine.dispose()
+
+
+def _sourced(store: ArticleStore, title: str) -> tuple[int, int]:
+    """An article version ready to publish, moved there through the real compare-and-set."""
+    submission = Submission(
+        title=title, body="نص الخبر", source_url="https://news.example/a", source_name="مصدر"
+    )
+    accepted = store.accept(submission)
+    clean = CleanArticle(
+        title=title, paragraphs=["نص الخبر"], source_url=submission.source_url, source_name="مصدر"
+    )
+    tag = Tag(label="المغرب", slug="المغرب")
+    link = SourceLink(url=submission.source_url, name="مصدر")
+    for step, target, fields in [
+        (Step.VALIDATE, Status.VALIDATED, {"content": clean.model_dump(mode="json")}),
+        (Step.ENRICH, Status.ENRICHED, {"tags": [tag.model_dump(mode="json")]}),
+        (Step.SOURCE, Status.SOURCED, {"source": link.model_dump(mode="json")}),
+    ]:
+        assert store.advance(accepted.id, accepted.version, step, target, **fields)
+    return accepted.id, accepted.version
+
+
+class StaleFirstOutputs(Outputs):
+    """The first rebuild reads the database, then holds its files back until another publish
+    has written: the interleaving that loses an entry unless rebuilds are serialised."""
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.calls = itertools.count()
+        self.first_read = threading.Event()
+        self.other_wrote = threading.Event()
+
+    def _snapshot(self):  # type: ignore[no-untyped-def]
+        taken = super()._snapshot()
+        if next(self.calls) == 0:
+            self.first_read.set()
+            # Serialised rebuilds never get here while another holds the lock: the wait ends
+            # at its deadline and this rebuild goes on, alone.
+            self.other_wrote.wait(timeout=3)
+        return taken
+
+    def _write_listings(self, tags, now) -> None:  # type: ignore[no-untyped-def]
+        super()._write_listings(tags, now)
+        if len(now.latest) == 2:
+            self.other_wrote.set()
+
+
+def test_two_racing_publishes_both_reach_the_feed(store: ArticleStore, tmp_path: Path) -> None:
+    first, second = _sourced(store, "الخبر الأول"), _sourced(store, "الخبر الثاني")
+    outputs = StaleFirstOutputs(store, SiteFiles(tmp_path / "site"), SiteInfo(), OutputSizes())
+
+    def publish(ids: tuple[int, int]) -> bool:
+        record = store.load(*ids)
+        assert record is not None
+        return outputs.publish(record)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        started = pool.submit(publish, first)
+        assert outputs.first_read.wait(timeout=10), "the first rebuild never read the database"
+        assert pool.submit(publish, second).result() and started.result()
+
+    rss = ET.fromstring((tmp_path / "site" / "feeds" / "rss.xml").read_bytes())
+    titles = {item.findtext("title") for item in rss.iter("item")}
+    assert titles == {"الخبر الأول", "الخبر الثاني"}
+
+
+def test_concurrent_publishes_keep_every_entry(store: ArticleStore, tmp_path: Path) -> None:
+    # Given 24 articles ready to publish
+    ready = [_sourced(store, f"خبر رقم {n}") for n in range(24)]
+    outputs = Outputs(store, SiteFiles(tmp_path / "site"), SiteInfo(), OutputSizes())
+
+    # When eight workers publish them all at once
+    def publish(ids: tuple[int, int]) -> bool:
+        record = store.load(*ids)
+        assert record is not None
+        return outputs.publish(record)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert all(pool.map(publish, ready))
+
+    # Then the feed, the home page and the tag page hold every one of them
+    rss = ET.fromstring((tmp_path / "site" / "feeds" / "rss.xml").read_bytes())
+    guids = {guid.text for guid in rss.iter("guid")}
+    assert guids == {f"http://127.0.0.1:8000/news/{article_id}.html" for article_id, _ in ready}
+    home = (tmp_path / "site" / "index.html").read_text()
+    tag_page = (tmp_path / "site" / "tags" / "المغرب.html").read_text()
+    for n in range(24):
+        assert f"خبر رقم {n}<" in home and f"خبر رقم {n}<" in tag_page
+
+
+def test_publishing_twice_changes_nothing(store: ArticleStore, tmp_path: Path) -> None:
+    ids = _sourced(store, "خبر واحد")
+    outputs = Outputs(store, SiteFiles(tmp_path / "site"), SiteInfo(), OutputSizes())
+    record = store.load(*ids)
+    assert record is not None
+    assert outputs.publish(record) is True
+    feed_before = (tmp_path / "site" / "feeds" / "atom.xml").read_bytes()
+
+    # When the same message is handled again (the record still says `sourced`)
+    assert outputs.publish(record) is False
+
+    assert (tmp_path / "site" / "feeds" / "atom.xml").read_bytes() == feed_before
+    assert store.status(ids[0]) is not None
+    assert store.status(ids[0]).status == Status.PUBLISHED  # type: ignore[union-attr]
+
+
+def test_listings_show_only_the_latest_n(store: ArticleStore, tmp_path: Path) -> None:
+    outputs = Outputs(
+        store, SiteFiles(tmp_path / "site"), SiteInfo(), OutputSizes(feed=5, ticker=3, home=4)
+    )
+    for n in range(8):
+        record = store.load(*_sourced(store, f"عنوان {n}"))
+        assert record is not None and outputs.publish(record)
+        assert outputs.go_live(record)
+    rss = ET.fromstring((tmp_path / "site" / "feeds" / "rss.xml").read_bytes())
+    titles = [item.findtext("title") for item in rss.iter("item")]
+    assert titles == [f"عنوان {n}" for n in (7, 6, 5, 4, 3)]
+    ticker = json.loads((tmp_path / "site" / "ticker.json").read_text())
+    assert [entry["headline"] for entry in ticker] == ["عنوان 7", "عنوان 6", "عنوان 5"]
