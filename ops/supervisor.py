@@ -35,7 +35,7 @@ def beat_command(settings: Settings) -> list[str]:
 def api_command(host: str, port: int) -> list[str]:
     return [
         sys.executable, "-m", "uvicorn", "ingest.main:create_from_environment", "--factory",
-        "--host", host, "--port", str(port), "--no-access-log",
+        "--host", host, "--port", str(port), "--no-access-log", "--timeout-graceful-shutdown", "5",
     ]  # fmt: skip
 
 

@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -283,6 +284,22 @@ def nashr_up(data_dir: Path) -> Iterator[tuple[subprocess.Popen[str], str, Path]
             os.kill(pid, signal.SIGKILL)
 
 
+def _read_event_containing(lines: Iterator[str], text: str, seconds: float = 60) -> str:
+    """Read server-sent events until a `ticker` event carries `text` (or the deadline passes)."""
+    deadline = time.monotonic() + seconds
+    event: list[str] = []
+    for line in lines:
+        if line.startswith("data: "):
+            event.append(line.removeprefix("data: "))
+        elif not line and event:
+            if text in "\n".join(event):
+                return "\n".join(event)
+            event = []
+        if time.monotonic() > deadline:
+            break
+    raise AssertionError(f"no ticker event with {text!r} within {seconds}s")
+
+
 def _healthy(base: str, process: subprocess.Popen[str], log: Path) -> bool:
     if process.poll() is not None:
         raise AssertionError(f"nashr up exited {process.returncode}:\n{log.read_text()}")
@@ -345,6 +362,20 @@ def test_up_serves_submit_publishes_and_ctrl_c_stops_everything(
     assert too_big.status_code == 413, too_big.text
     assert too_big.json()["detail"][0]["field"] == "body"
     assert httpx.get(f"{base}/health", timeout=5).status_code == 200
+
+    # And an open page's live ticker stream pushes the next headline as it goes live
+    second_title = "خبر ثان يصل إلى الشريط مباشرة"
+    with httpx.stream("GET", f"{base}/ticker/stream", timeout=30) as stream:
+        lines = stream.iter_lines()
+        _read_event_containing(lines, SEED_ARTICLE["title"])
+        second = httpx.post(
+            f"{base}/articles",
+            json=SEED_ARTICLE | {"title": second_title},
+            headers=headers,
+            timeout=10,
+        )
+        assert second.status_code == 202
+        _read_event_containing(lines, second_title)
 
     # When the operator presses Ctrl-C
     children |= _descendants(process.pid)
