@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from ingest.auth import AnyCaller, Editor
 from ingest.errors import BadRequest, field_errors
 from pipeline.models import MAX_ARTICLE_ID, Submission, article_json_path, article_path
+from pipeline.store.records import ArticleStatus
 
 router = APIRouter()
 
@@ -62,19 +63,9 @@ async def submit_article(
 def article_status(article_id: int, request: Request, _caller: AnyCaller) -> dict[str, Any]:
     if not 0 < article_id <= MAX_ARTICLE_ID:
         raise BadRequest(404, [{"field": "id", "reason": "no such article"}])
-    found = request.app.state.articles.status(article_id)
+    found: ArticleStatus | None = request.app.state.articles.status(article_id)
     if found is None:
         raise BadRequest(404, [{"field": "id", "reason": "no such article"}])
-    return {
-        "id": found.id,
-        "version": found.version,
-        "status": found.status.value,
-        "live_version": found.live_version,
-        "steps": [
-            {"step": e.step, "state": e.state, "at": e.at.isoformat(), "error": e.error}
-            for e in found.steps
-        ],
-        "reasons": found.reasons,
-        "tags": found.tags or [],
-        "urls": {"page": article_path(found.id), "json": article_json_path(found.id)},
+    return found.as_json() | {
+        "urls": {"page": article_path(found.id), "json": article_json_path(found.id)}
     }

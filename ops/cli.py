@@ -201,16 +201,7 @@ def status(article_id: int) -> None:
         raise typer.Exit(1)
     typer.echo(
         json.dumps(
-            {
-                "id": found.id,
-                "version": found.version,
-                "status": found.status.value,
-                "reasons": found.reasons,
-                "steps": [
-                    {"step": e.step, "state": e.state, "at": e.at.isoformat(), "error": e.error}
-                    for e in found.steps
-                ],
-            },
+            found.as_json(),
             ensure_ascii=False,
             indent=2,
         )

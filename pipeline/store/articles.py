@@ -20,6 +20,22 @@ from pipeline.store.views import ViewQueries
 __all__ = ["Accepted", "ArticleStatus", "ArticleStore", "Pending", "StepEvent", "VersionRecord"]
 
 
+def compare_and_set(
+    db: Any, article_id: int, version: int, expected: Status, values: dict[str, Any]
+) -> bool:
+    """Update a version only if it is still in `expected`: of two racing runs, one wins."""
+    moved = db.execute(
+        update(article_versions)
+        .where(
+            article_versions.c.article_id == article_id,
+            article_versions.c.version == version,
+            article_versions.c.status == expected.value,
+        )
+        .values(**values)
+    ).rowcount
+    return bool(moved == 1)
+
+
 class ArticleStore(SweepQueries, ViewQueries):
     """All reads and writes of articles; every write is one transaction."""
 
@@ -141,16 +157,8 @@ class ArticleStore(SweepQueries, ViewQueries):
             raise ValueError(f"{source_status} cannot move to {target}")
         now = utcnow()
         with transaction(self.engine) as db:
-            moved = db.execute(
-                update(article_versions)
-                .where(
-                    article_versions.c.article_id == article_id,
-                    article_versions.c.version == version,
-                    article_versions.c.status == source_status.value,
-                )
-                .values(status=target.value, updated_at=now, **fields)
-            ).rowcount
-            if moved != 1:
+            values = {"status": target.value, "updated_at": now, **fields}
+            if not compare_and_set(db, article_id, version, source_status, values):
                 return False
             state = "rejected" if target == Status.REJECTED else "done"
             error = "; ".join(fields.get("reasons") or []) or None
@@ -210,16 +218,9 @@ class ArticleStore(SweepQueries, ViewQueries):
     def fail(self, article_id: int, version: int, step: Step, error: str) -> bool:
         """Retries are exhausted: park the version in `failed`, replayable by an operator."""
         now = utcnow()
+        values = {"status": Status.FAILED.value, "failed_step": step.value, "updated_at": now}
         with transaction(self.engine) as db:
-            moved = db.execute(
-                update(article_versions)
-                .where(
-                    article_versions.c.article_id == article_id,
-                    article_versions.c.version == version,
-                    article_versions.c.status == STEP_INPUT[step].value,
-                )
-                .values(status=Status.FAILED.value, failed_step=step.value, updated_at=now)
-            ).rowcount
-            if moved == 1:
+            moved = compare_and_set(db, article_id, version, STEP_INPUT[step], values)
+            if moved:
                 record_event(db, article_id, version, step.value, "failed", now, error[:2000])
-        return moved == 1
+        return moved

@@ -59,6 +59,21 @@ class ArticleStatus:
     live_version: int | None = None
     tags: list[dict[str, Any]] | None = None
 
+    def as_json(self) -> dict[str, Any]:
+        """What editors see, on GET /articles/{id} and from `nashr status`."""
+        return {
+            "id": self.id,
+            "version": self.version,
+            "status": self.status.value,
+            "live_version": self.live_version,
+            "steps": [
+                {"step": e.step, "state": e.state, "at": e.at.isoformat(), "error": e.error}
+                for e in self.steps
+            ],
+            "reasons": self.reasons,
+            "tags": self.tags or [],
+        }
+
 
 @dataclass(frozen=True)
 class Pending:
