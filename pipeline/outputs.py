@@ -1,7 +1,8 @@
 """Rebuild what readers see from the database: pages, listings, feeds and the ticker.
 
-Every rebuild reads the committed state under the site's listing lock and replaces whole
-files, so concurrent publishes never lose one another's entry and readers never see half a file.
+Rebuilds are coalesced (`pipeline/store/rebuilds.py`): each reads the committed state after
+every commit it covers and replaces whole files, so concurrent publishes never lose one
+another's entry, a burst of them costs a few rebuilds, and readers never see half a file.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pipeline.models import (
 from pipeline.states import STEP_INPUT, Status, Step
 from pipeline.store.articles import ArticleStore, VersionRecord
 from pipeline.store.files import SiteFiles
+from pipeline.store.rebuilds import RebuildQueue, RebuildWork
 
 
 @dataclass(frozen=True)
@@ -46,59 +48,61 @@ class Outputs:
     ) -> None:
         self.articles = articles
         self.files = files
+        self.rebuilds = RebuildQueue(files.state_dir)
         self.site = site_info
         self.sizes = sizes
 
     def publish(self, record: VersionRecord) -> bool:
         """Make this version the live one and rebuild its page and every listing that shows it."""
-        with self.files.listing_lock():
-            if not self._still_due(record, Step.PUBLISH):
-                return False
-            previous = self.articles.published(record.article_id)
-            if not self.articles.advance(
-                record.article_id, record.version, Step.PUBLISH, Status.PUBLISHED
-            ):
-                return False
-            article = self.articles.published(record.article_id)
-            if article is None:
-                return False
-            now = self._snapshot()
-            self._write_article(article, now)
-            self._write_listings(article.tags + (previous.tags if previous else []), now)
+        if not self._still_due(record, Step.PUBLISH):
+            return False
+        previous = self.articles.published(record.article_id)
+        if not self.articles.advance(
+            record.article_id, record.version, Step.PUBLISH, Status.PUBLISHED
+        ):
+            return False
+        article = self.articles.published(record.article_id)
+        tags = (article.tags if article else []) + (previous.tags if previous else [])
+        self._rebuild(self.rebuilds.request([record.article_id], tags))
         return True
 
     def go_live(self, record: VersionRecord) -> bool:
-        """Put the headline on the ticker; first make sure the page shows this version."""
-        with self.files.listing_lock():
-            if not self._still_due(record, Step.TICKER):
-                return False
-            now = self._snapshot()
-            article = self.articles.published(record.article_id)
-            if article is not None and self._page_version(article.id) != article.version:
-                self._write_article(article, now)
-                self._write_listings(article.tags, now)
-            self._write_ticker(now)
-            return self.articles.advance(
-                record.article_id, record.version, Step.TICKER, Status.LIVE
-            )
+        """Put the headline on the ticker; the page is checked to show this version first."""
+        if not self._still_due(record, Step.TICKER):
+            return False
+        article = self.articles.published(record.article_id)
+        stale = article is not None and self._page_version(article.id) != article.version
+        self._rebuild(self.rebuilds.request([record.article_id] if stale else []))
+        return self.articles.advance(record.article_id, record.version, Step.TICKER, Status.LIVE)
 
     def rebuild_all(self) -> None:
         """Listings from scratch (on start-up, on the hourly job, or an operator's republish)."""
-        with self.files.listing_lock():
-            now = self._snapshot()
-            self._write_listings([], now)
-            self._write_ticker(now)
+        self._rebuild(self.rebuilds.request())
+
+    def rebuild_pending(self) -> None:
+        """Finish what a crashed rebuild left; the sweeper calls this."""
+        self._rebuild(self.rebuilds.requested())
 
     def republish(self, article_id: int) -> bool:
-        with self.files.listing_lock():
-            article = self.articles.published(article_id)
-            if article is None:
-                return False
-            now = self._snapshot()
-            self._write_article(article, now)
-            self._write_listings(article.tags, now)
-            self._write_ticker(now)
+        article = self.articles.published(article_id)
+        if article is None:
+            return False
+        self._rebuild(self.rebuilds.request([article_id], article.tags))
         return True
+
+    def _rebuild(self, generation: int) -> None:
+        with self.rebuilds.turn(generation) as work:
+            if work is not None:
+                self._write(work)
+
+    def _write(self, work: RebuildWork) -> None:
+        now = self._snapshot()
+        for article_id in sorted(work.articles):
+            article = self.articles.published(article_id)
+            if article is not None:
+                self._write_article(article, now)
+        self._write_listings(list(work.tags.values()), now)
+        self._write_ticker(now)
 
     def _still_due(self, record: VersionRecord, step: Step) -> bool:
         fresh = self.articles.load(record.article_id, record.version)
@@ -122,17 +126,14 @@ class Outputs:
         self.files.write(article.path, page)
         self.files.write(article.json_path, site.render_article_json(article, self.site))
 
-    def _write_home(self, now: _Snapshot) -> None:
+    def _write_listings(self, tags: list[Tag], now: _Snapshot) -> None:
         home = site.render_home(now.latest[: self.sizes.home], now.ticker, self.site)
         self.files.write("/index.html", home)
-
-    def _write_listings(self, tags: list[Tag], now: _Snapshot) -> None:
-        self._write_home(now)
         in_feed = now.latest[: self.sizes.feed]
         self.files.write("/feeds/rss.xml", feed.render_rss(in_feed, self.site))
         self.files.write("/feeds/atom.xml", feed.render_atom(in_feed, self.site))
         self.files.write("/feeds/feed.json", feed.render_json_feed(in_feed, self.site))
-        for tag in {t.slug: t for t in tags}.values():
+        for tag in tags:
             tagged = self.articles.latest_published(self.sizes.feed, tag_slug=tag.slug)
             self.files.write(tag_path(tag.slug), site.render_tag_page(tag, tagged, self.site))
             rss_path, atom_path = tag_feed_paths(tag.slug)
@@ -145,4 +146,3 @@ class Outputs:
     def _write_ticker(self, now: _Snapshot) -> None:
         self.files.write("/ticker.json", ticker.render_ticker_json(now.ticker))
         self.files.write("/ticker.html", ticker.render_ticker_html(now.ticker))
-        self._write_home(now)

@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 def sweep() -> int:
     runtime = get_runtime()
     cutoff = utcnow() - timedelta(seconds=runtime.settings.stuck_after_seconds)
+    runtime.outputs.rebuild_pending()
     pending = runtime.articles.pending(cutoff)
     sent = runtime.dispatcher.send_pending(runtime.articles, pending) if pending else 0
     if pending:

@@ -1,20 +1,17 @@
-"""The published site on disk: atomic writes, and one lock that serialises listing rebuilds."""
+"""The published site on disk: every file replaced whole, by rename."""
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-
-from filelock import FileLock, Timeout
-
-from pipeline.errors import TransientError
 
 
 class SiteFiles:
-    """Files are replaced by rename, so a reader never sees half a page or half a feed."""
+    """Files are replaced by rename, so a reader never sees half a page or half a feed.
+
+    No fsync: these are views, and the database they are rebuilt from is what must survive.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -27,8 +24,6 @@ class SiteFiles:
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
             os.chmod(temporary, 0o644)
             os.replace(temporary, target)
         except BaseException:
@@ -48,16 +43,7 @@ class SiteFiles:
             raise ValueError(f"path escapes the site: {relative_path!r}")
         return target
 
-    @contextmanager
-    def listing_lock(self, timeout: float = 60.0) -> Iterator[None]:
-        """Rebuilds read the database and write files under this lock: none undoes a newer one."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(self.root / ".listing.lock"), timeout=timeout)
-        try:
-            lock.acquire()
-        except Timeout:
-            raise TransientError("the site listing lock is busy") from None
-        try:
-            yield
-        finally:
-            lock.release()
+    @property
+    def state_dir(self) -> Path:
+        """Beside the site, not in it: the rebuild state and locks are not for readers."""
+        return self.root.parent / f"{self.root.name}-state"
