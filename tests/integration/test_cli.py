@@ -132,12 +132,12 @@ def test_token_list_shows_names_roles_and_state_never_tokens(data_dir: Path) -> 
     assert first not in result.stdout and second not in result.stdout
 
 
-def test_jobs_lists_the_sweeper(data_dir: Path) -> None:
+def test_jobs_lists_the_sweeper_and_the_refresh(data_dir: Path) -> None:
     lines = ok(nashr(data_dir, "jobs"))
-    assert len(lines) == 1
-    name, task, every = lines[0].split("\t")
-    assert (name, task) == ("sweep-stuck-articles", "nashr.sweep")
-    assert every == "every 10.0s"
+    assert [line.split("\t") for line in lines] == [
+        ["sweep-stuck-articles", "nashr.sweep", "every 10.0s"],
+        ["refresh-listings", "nashr.refresh", "every 3600.0s"],
+    ]
     custom = ok(nashr(data_dir, "jobs", NASHR_SWEEP_INTERVAL_SECONDS="2.5"))
     assert custom[0].endswith("every 2.5s")
 
