@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 
 from config.celery import STEP_QUEUES
@@ -57,7 +58,9 @@ class Supervisor:
     def stop(self, grace_seconds: float = 20.0) -> None:
         for child in self.children.values():
             if child.poll() is None:
-                os.killpg(child.pid, signal.SIGTERM)
+                # The main process only: Celery stops its own pool; a signal to the whole
+                # group would kill pool processes under it and log them as lost.
+                child.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + grace_seconds
         for child in self.children.values():
             try:
@@ -65,3 +68,5 @@ class Supervisor:
             except subprocess.TimeoutExpired:
                 os.killpg(child.pid, signal.SIGKILL)
                 child.wait()
+            with suppress(ProcessLookupError):  # anything its own shutdown left behind
+                os.killpg(child.pid, signal.SIGKILL)

@@ -11,7 +11,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TypeVar
 
@@ -134,12 +134,14 @@ class Worker:
 
     def stop(self, grace: float = 20.0) -> None:
         if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.send_signal(signal.SIGTERM)
             try:
                 self.process.wait(timeout=grace)
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
+        with suppress(ProcessLookupError):  # anything its own shutdown left behind
+            os.killpg(self.process.pid, signal.SIGKILL)
         self._log.close()
 
     def log_tail(self, lines: int = 40) -> str:
