@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from datetime import UTC, datetime
-from typing import Any, Literal
+from functools import partial
+from typing import Any, Generic, Literal, TypeVar
 
+from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 
 from pipeline.models import PublishedArticle, SiteInfo
@@ -27,6 +31,29 @@ SUMMARY_CHARS = 300
 
 _XML_INVALID = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+T = TypeVar("T")
+
+
+class _Memo(Generic[T]):
+    """A small LRU: every listing rebuild renders the same 50 entries again, each into 3 feeds."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self.items: OrderedDict[Hashable, T] = OrderedDict()
+
+    def get(self, key: Hashable, build: Callable[[], T]) -> T:
+        if key in self.items:
+            self.items.move_to_end(key)
+            return self.items[key]
+        value = self.items[key] = build()
+        if len(self.items) > self.size:
+            self.items.popitem(last=False)
+        return value
+
+
+_ENTRIES: _Memo[Any] = _Memo()
+_ENTRY_HTML: _Memo[str] = _Memo()
 
 
 def _xml(text: str) -> str:
@@ -90,27 +117,55 @@ def _generator(
     fg.generator("nashr")
     fg.updated(_last_update(articles))
     for article in articles:
-        page = _xml(guid(article, site))
-        entry = fg.add_entry(order="append")
-        entry.guid(page, permalink=True)
-        entry.title(_title(article))
-        entry.link(href=page, rel="alternate", type="text/html")
-        entry.published(utc(article.published_at))
-        entry.updated(utc(article.updated_at))
-        body = render_entry_html(article, site)
-        if flavour == "rss":
-            entry.description(_summary(article))
-            entry.content(_cdata(body), type="CDATA")
-        else:
-            entry.summary(_summary(article), type="text")
-            entry.content(_xml(body), type="html")
-        for tag in article.tags:
-            entry.category(
-                term=_text(tag.slug),
-                label=_text(tag.label),
-                scheme=_xml(absolute_url(site, "/tags/")),
-            )
+        entry = _ENTRIES.get(
+            (flavour, *_identity(article, site)), partial(_entry, article, site, flavour)
+        )
+        fg.add_entry(entry, order="append")
     return fg
+
+
+def _identity(article: PublishedArticle, site: SiteInfo) -> tuple[Hashable, ...]:
+    """Everything an entry's rendering reads: a cached entry is the one it would render now."""
+    return (
+        article.id,
+        article.version,
+        article.title,
+        tuple(article.paragraphs),
+        tuple((tag.slug, tag.label, tag.kind) for tag in article.tags),
+        tuple((image.url, image.caption, image.hidden) for image in article.images),
+        (article.source.url, article.source.name, article.source.label, article.source.rel),
+        article.breaking,
+        article.category,
+        article.published_at,
+        article.updated_at,
+        site.base_url,
+        site.name,
+        site.description,
+    )
+
+
+def _entry(article: PublishedArticle, site: SiteInfo, flavour: Literal["rss", "atom"]) -> Any:
+    page = _xml(guid(article, site))
+    entry = FeedEntry()
+    entry.guid(page, permalink=True)
+    entry.title(_title(article))
+    entry.link(href=page, rel="alternate", type="text/html")
+    entry.published(utc(article.published_at))
+    entry.updated(utc(article.updated_at))
+    body = _ENTRY_HTML.get(_identity(article, site), partial(render_entry_html, article, site))
+    if flavour == "rss":
+        entry.description(_summary(article))
+        entry.content(_cdata(body), type="CDATA")
+    else:
+        entry.summary(_summary(article), type="text")
+        entry.content(_xml(body), type="html")
+    for tag in article.tags:
+        entry.category(
+            term=_text(tag.slug),
+            label=_text(tag.label),
+            scheme=_xml(absolute_url(site, "/tags/")),
+        )
+    return entry
 
 
 def render_rss(
@@ -148,7 +203,9 @@ def render_json_feed(
             "id": guid(article, site),
             "url": guid(article, site),
             "title": article.title,
-            "content_html": render_entry_html(article, site),
+            "content_html": _ENTRY_HTML.get(
+                _identity(article, site), partial(render_entry_html, article, site)
+            ),
             "summary": _summary(article),
             "date_published": iso_datetime(article.published_at),
             "date_modified": iso_datetime(article.updated_at),

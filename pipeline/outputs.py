@@ -72,7 +72,7 @@ class Outputs:
             return False
         article = self.articles.published(record.article_id)
         stale = article is not None and self._page_version(article.id) != article.version
-        self._rebuild(self.rebuilds.request([record.article_id] if stale else []))
+        self._rebuild(self.rebuilds.request([record.article_id] if stale else [], feeds=stale))
         return self.articles.advance(record.article_id, record.version, Step.TICKER, Status.LIVE)
 
     def rebuild_all(self) -> None:
@@ -101,7 +101,8 @@ class Outputs:
             article = self.articles.published(article_id)
             if article is not None:
                 self._write_article(article, now)
-        self._write_listings(list(work.tags.values()), now)
+        if work.feeds:
+            self._write_feeds(list(work.tags.values()), now)
         self._write_ticker(now)
 
     def _still_due(self, record: VersionRecord, step: Step) -> bool:
@@ -126,9 +127,7 @@ class Outputs:
         self.files.write(article.path, page)
         self.files.write(article.json_path, site.render_article_json(article, self.site))
 
-    def _write_listings(self, tags: list[Tag], now: _Snapshot) -> None:
-        home = site.render_home(now.latest[: self.sizes.home], now.ticker, self.site)
-        self.files.write("/index.html", home)
+    def _write_feeds(self, tags: list[Tag], now: _Snapshot) -> None:
         in_feed = now.latest[: self.sizes.feed]
         self.files.write("/feeds/rss.xml", feed.render_rss(in_feed, self.site))
         self.files.write("/feeds/atom.xml", feed.render_atom(in_feed, self.site))
@@ -144,5 +143,8 @@ class Outputs:
             self.files.write(atom_path, atom)
 
     def _write_ticker(self, now: _Snapshot) -> None:
+        """The ticker, and the home page that shows it."""
         self.files.write("/ticker.json", ticker.render_ticker_json(now.ticker))
         self.files.write("/ticker.html", ticker.render_ticker_html(now.ticker))
+        home = site.render_home(now.latest[: self.sizes.home], now.ticker, self.site)
+        self.files.write("/index.html", home)

@@ -30,6 +30,8 @@ class RebuildWork:
     built: int = 0
     articles: set[int] = field(default_factory=set)
     tags: dict[str, Tag] = field(default_factory=dict)
+    feeds: bool = False
+    """Whether the feeds must be rebuilt too; the ticker and home page always are."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -37,6 +39,7 @@ class RebuildWork:
             "built": self.built,
             "articles": sorted(self.articles),
             "tags": [tag.model_dump(mode="json") for tag in self.tags.values()],
+            "feeds": self.feeds,
         }
 
     @classmethod
@@ -47,6 +50,7 @@ class RebuildWork:
             built=int(data.get("built", 0)),
             articles={int(a) for a in data.get("articles", [])},
             tags={tag.slug: tag for tag in tags},
+            feeds=bool(data.get("feeds", False)),
         )
 
 
@@ -56,11 +60,14 @@ class RebuildQueue:
         self.lock_timeout = lock_timeout
         self._state_path = state_dir / "rebuilds.json"
 
-    def request(self, articles: Iterable[int] = (), tags: Iterable[Tag] = ()) -> int:
+    def request(
+        self, articles: Iterable[int] = (), tags: Iterable[Tag] = (), feeds: bool = True
+    ) -> int:
         """Record what needs rebuilding; returns the generation that will include it."""
         with self._state_lock():
             work = self._read()
             work.requested += 1
+            work.feeds = work.feeds or feeds
             work.articles.update(articles)
             work.tags.update({tag.slug: tag for tag in tags})
             self._write(work)
@@ -100,6 +107,7 @@ class RebuildQueue:
                 # since a newer request may touch the same page after this rebuild read it.
                 work.articles.clear()
                 work.tags.clear()
+                work.feeds = False
             self._write(work)
 
     @contextmanager

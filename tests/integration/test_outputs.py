@@ -78,8 +78,8 @@ class StaleFirstOutputs(Outputs):
             self.other_wrote.wait(timeout=3)
         return taken
 
-    def _write_listings(self, tags, now) -> None:  # type: ignore[no-untyped-def]
-        super()._write_listings(tags, now)
+    def _write_feeds(self, tags, now) -> None:  # type: ignore[no-untyped-def]
+        super()._write_feeds(tags, now)
         if len(now.latest) == 2:
             self.other_wrote.set()
 
