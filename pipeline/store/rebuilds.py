@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,13 +80,7 @@ class RebuildQueue:
     @contextmanager
     def turn(self, generation: int) -> Iterator[RebuildWork | None]:
         """Hold the rebuild lock; yields the work to do, or None when `generation` is built."""
-        self.state_dir.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(self.state_dir / "rebuild.lock"), timeout=self.lock_timeout)
-        try:
-            lock.acquire()
-        except Timeout:
-            raise TransientError("another listing rebuild holds the lock too long") from None
-        try:
+        with self._locked("rebuild.lock"):
             with self._state_lock():
                 work = self._read()
             if work.built >= generation:
@@ -94,8 +88,6 @@ class RebuildQueue:
                 return
             yield work
             self._done(work)
-        finally:
-            lock.release()
 
     def _done(self, taken: RebuildWork) -> None:
         """Mark what was rebuilt; requests that arrived meanwhile are left for the next turn."""
@@ -110,14 +102,18 @@ class RebuildQueue:
                 work.feeds = False
             self._write(work)
 
+    def _state_lock(self) -> AbstractContextManager[None]:
+        return self._locked("state.lock")
+
     @contextmanager
-    def _state_lock(self) -> Iterator[None]:
+    def _locked(self, name: str) -> Iterator[None]:
+        """A lock held too long by someone else is a transient failure: the task retries."""
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(self.state_dir / "state.lock"), timeout=self.lock_timeout)
+        lock = FileLock(str(self.state_dir / name), timeout=self.lock_timeout)
         try:
             lock.acquire()
         except Timeout:
-            raise TransientError("the rebuild state is locked") from None
+            raise TransientError(f"{name} is held too long by another process") from None
         try:
             yield
         finally:

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    and_,
 )
 
 metadata = MetaData()
@@ -101,3 +102,16 @@ tokens = Table(
     Column("created_at", DateTime, nullable=False),
     Column("revoked_at", DateTime, nullable=True),
 )
+
+
+IS_CURRENT_VERSION = and_(
+    articles.c.id == article_versions.c.article_id,
+    articles.c.current_version == article_versions.c.version,
+)
+"""Join condition: the version an article's editors are working on."""
+
+IS_LIVE_VERSION = and_(
+    articles.c.id == article_versions.c.article_id,
+    articles.c.live_version == article_versions.c.version,
+)
+"""Join condition: the version readers see."""

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Engine, and_, select, update
+from sqlalchemy import Engine, select, update
 
 from pipeline.states import IN_FLIGHT, STEP_INPUT, Status, Step
 from pipeline.store.database import transaction, utcnow
 from pipeline.store.events import record_event
 from pipeline.store.records import Pending
-from pipeline.store.schema import article_versions, articles, outbox
+from pipeline.store.schema import (
+    IS_CURRENT_VERSION,
+    article_versions,
+    articles,
+    outbox,
+)
 
 
 class SweepQueries:
@@ -73,13 +78,7 @@ class SweepQueries:
                     article_versions.c.version,
                     article_versions.c.status,
                 )
-                .join(
-                    articles,
-                    and_(
-                        articles.c.id == article_versions.c.article_id,
-                        articles.c.current_version == article_versions.c.version,
-                    ),
-                )
+                .join(articles, IS_CURRENT_VERSION)
                 .where(
                     article_versions.c.status.in_([s.value for s in IN_FLIGHT]),
                     article_versions.c.updated_at < older_than,

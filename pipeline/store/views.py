@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, select
+from sqlalchemy import Engine, func, select
 
 from pipeline.errors import TransientError
 from pipeline.models import CleanArticle, Image, PublishedArticle, SourceLink, Tag
 from pipeline.states import Status
 from pipeline.store.database import transaction
 from pipeline.store.records import ArticleStatus, StepEvent, aware
-from pipeline.store.schema import article_tags, article_versions, articles, step_events
+from pipeline.store.schema import (
+    IS_CURRENT_VERSION,
+    IS_LIVE_VERSION,
+    article_tags,
+    article_versions,
+    articles,
+    step_events,
+)
 
 
 class ViewQueries:
@@ -24,13 +31,7 @@ class ViewQueries:
         with transaction(self.engine) as db:
             rows = db.execute(
                 select(article_versions.c.status, func.count())
-                .join(
-                    articles,
-                    and_(
-                        articles.c.id == article_versions.c.article_id,
-                        articles.c.current_version == article_versions.c.version,
-                    ),
-                )
+                .join(articles, IS_CURRENT_VERSION)
                 .group_by(article_versions.c.status)
             ).all()
         return {row[0]: int(row[1]) for row in rows}
@@ -105,13 +106,7 @@ class ViewQueries:
                     article_versions.c.source,
                     article_versions.c.published_at,
                 )
-                .join(
-                    article_versions,
-                    and_(
-                        article_versions.c.article_id == articles.c.id,
-                        article_versions.c.version == articles.c.live_version,
-                    ),
-                )
+                .join(article_versions, IS_LIVE_VERSION)
                 .where(condition)
                 .order_by(articles.c.first_published_at.desc(), articles.c.id.desc())
                 .limit(limit)
