@@ -18,6 +18,7 @@ from config.logging import configure_logging
 from config.settings import Settings, get_settings
 from ops import supervisor
 from ops.wiring import make_outputs, make_store, make_tokens
+from pipeline.errors import NashrError
 from pipeline.models import MAX_ARTICLE_ID
 from pipeline.store.migrate import upgrade
 from pipeline.store.tokens import Role
@@ -279,4 +280,8 @@ def beat() -> None:
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except NashrError as exc:
+        typer.echo(f"nashr: {exc} (has `nashr migrate` run on this database?)", err=True)
+        raise SystemExit(1) from None

@@ -10,19 +10,9 @@ from tasks.dispatch import Dispatcher
 
 
 def queue_depths(settings: Settings) -> list[tuple[str, int, int]]:
-    app = create_celery(settings)
-    depths = []
-    with app.connection_for_read() as connection:
-        channel = connection.default_channel
-        for name in STEP_QUEUES:
-            queue = settings.queue(name)
-            try:
-                _, waiting, consumers = channel.queue_declare(queue=queue, passive=True)
-            except Exception:  # a queue nobody declared yet holds nothing
-                waiting, consumers = 0, 0
-                channel = connection.channel()
-            depths.append((queue, int(waiting), int(consumers)))
-    return depths
+    dispatcher = Dispatcher(create_celery(settings), settings)
+    depths = dispatcher.queue_depths(STEP_QUEUES)
+    return [(settings.queue(name), *depths.get(name, (0, 0))) for name in STEP_QUEUES]
 
 
 def replay_failed(settings: Settings, article_id: int | None) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 from celery import Celery
 from kombu.exceptions import KombuError, OperationalError
@@ -42,6 +43,24 @@ class Dispatcher:
             return False
         articles.mark_dispatched([accepted.outbox_id])
         return True
+
+    def queue_depths(self, names: Iterable[str]) -> dict[str, tuple[int, int]]:
+        """Messages waiting and consumers per queue; a queue that cannot be asked reads (0, 0)."""
+        depths: dict[str, tuple[int, int]] = {}
+        try:
+            with self.app.connection_for_read() as connection:
+                channel = connection.default_channel
+                for name in names:
+                    queue = self.settings.queue(name)
+                    try:
+                        _, waiting, consumers = channel.queue_declare(queue=queue, passive=True)
+                    except Exception:  # not declared yet, so empty; the channel may be closed
+                        waiting, consumers = 0, 0
+                        channel = connection.channel()
+                    depths[name] = (int(waiting), int(consumers))
+        except (OperationalError, KombuError, OSError):
+            pass
+        return depths
 
     def send_pending(self, articles: ArticleStore, items: list[Pending]) -> int:
         sent: list[Pending] = []

@@ -19,6 +19,15 @@ def sweep() -> int:
     cutoff = utcnow() - timedelta(seconds=runtime.settings.stuck_after_seconds)
     runtime.outputs.rebuild_pending()
     pending = runtime.articles.pending(cutoff)
+    if pending:
+        # A version whose step queue still holds messages is most likely waiting in it, not
+        # lost: it is sent again once that queue has drained.
+        depths = runtime.dispatcher.queue_depths({item.step.value for item in pending})
+        pending = [
+            item
+            for item in pending
+            if item.outbox_id is not None or depths.get(item.step.value, (0, 0))[0] == 0
+        ]
     sent = runtime.dispatcher.send_pending(runtime.articles, pending) if pending else 0
     if pending:
         log.info("swept", extra={"found": len(pending), "sent": sent})

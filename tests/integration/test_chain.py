@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.models import Submission
 from pipeline.states import Step
 from tests.system import BACKENDS, SEED_ARTICLE, RunningSystem, running_system
 
@@ -162,3 +163,16 @@ def test_submission_while_the_broker_is_down_is_published_when_it_is_back(
         status = system.wait_for(accepted["id"], "live", timeout=120)
         assert system.get(status["urls"]["page"]).status_code == 200
         assert json.loads(system.get("/ticker.json").text)[0]["id"] == accepted["id"]
+
+
+def test_a_lost_message_is_sent_again_by_the_sweeper(system: RunningSystem) -> None:
+    # Given a version whose first message the broker lost: stored, marked sent, never delivered
+    accepted = system.store.accept(
+        Submission.model_validate(SEED_ARTICLE | {"title": "رسالة ضاعت"})
+    )
+    system.store.mark_dispatched([accepted.outbox_id])
+
+    # Then the sweeper finds it stuck in `received` and the article still goes live
+    status = system.wait_for(accepted.id, "live", timeout=120)
+    assert system.get(status["urls"]["page"]).status_code == 200
+    assert _ticker_ids(system).count(accepted.id) == 1
