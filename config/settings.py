@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     feed_size: int = Field(default=50, ge=1, le=500)
     ticker_size: int = Field(default=20, ge=1, le=200)
     home_size: int = Field(default=30, ge=1, le=500)
+    tag_size: int = Field(default=20, ge=1, le=500)
     image_report_threshold: int = Field(default=3, ge=1)
 
     token: SecretStr | None = None

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from config.settings import Settings
-from pipeline.models import SiteInfo
-from pipeline.outputs import Outputs, OutputSizes
+from pipeline.outputs import Outputs
 from pipeline.store import ArticleStore, connect
-from pipeline.store.files import SiteFiles
 from pipeline.store.tokens import TokenStore
+from tasks.runtime import build_outputs
 
 
 def make_store(settings: Settings) -> ArticleStore:
@@ -19,9 +18,4 @@ def make_tokens(settings: Settings) -> TokenStore:
 
 
 def make_outputs(settings: Settings) -> Outputs:
-    return Outputs(
-        make_store(settings),
-        SiteFiles(settings.site_dir),
-        SiteInfo(base_url=settings.site_url, name=settings.site_name),
-        OutputSizes(feed=settings.feed_size, ticker=settings.ticker_size, home=settings.home_size),
-    )
+    return build_outputs(settings, make_store(settings))

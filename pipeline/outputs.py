@@ -32,6 +32,8 @@ class OutputSizes:
     feed: int = 50
     ticker: int = 20
     home: int = 30
+    tag: int = 20
+    """Articles on a tag page and in its feeds: one rebuild renders these for every tag."""
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,7 @@ class Outputs:
         self.files.write("/feeds/atom.xml", feed.render_atom(in_feed, self.site))
         self.files.write("/feeds/feed.json", feed.render_json_feed(in_feed, self.site))
         for tag in tags:
-            tagged = self.articles.latest_published(self.sizes.feed, tag_slug=tag.slug)
+            tagged = self.articles.latest_published(self.sizes.tag, tag_slug=tag.slug)
             self.files.write(tag_path(tag.slug), site.render_tag_page(tag, tagged, self.site))
             rss_path, atom_path = tag_feed_paths(tag.slug)
             title = f"{self.site.name}: {tag.label}"

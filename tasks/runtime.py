@@ -23,14 +23,24 @@ class Runtime:
     dispatcher: Dispatcher
 
 
-def build_runtime(settings: Settings) -> Runtime:
-    articles = ArticleStore(connect(settings.database))
-    outputs = Outputs(
+def build_outputs(settings: Settings, articles: ArticleStore) -> Outputs:
+    """The one place the published views are wired to their settings (workers and the CLI)."""
+    return Outputs(
         articles,
         SiteFiles(settings.site_dir),
         SiteInfo(base_url=settings.site_url, name=settings.site_name),
-        OutputSizes(feed=settings.feed_size, ticker=settings.ticker_size, home=settings.home_size),
+        OutputSizes(
+            feed=settings.feed_size,
+            ticker=settings.ticker_size,
+            home=settings.home_size,
+            tag=settings.tag_size,
+        ),
     )
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    articles = ArticleStore(connect(settings.database))
+    outputs = build_outputs(settings, articles)
     return Runtime(settings, articles, outputs, Dispatcher(current_app, settings))
 
 

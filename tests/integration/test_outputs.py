@@ -106,7 +106,7 @@ def test_two_racing_publishes_both_reach_the_feed(store: ArticleStore, tmp_path:
 def test_concurrent_publishes_keep_every_entry(store: ArticleStore, tmp_path: Path) -> None:
     # Given 24 articles ready to publish
     ready = [_sourced(store, f"خبر رقم {n}") for n in range(24)]
-    outputs = Outputs(store, SiteFiles(tmp_path / "site"), SiteInfo(), OutputSizes())
+    outputs = Outputs(store, SiteFiles(tmp_path / "site"), SiteInfo(), OutputSizes(tag=30))
 
     # When eight workers publish them all at once
     def publish(ids: tuple[int, int]) -> bool:
