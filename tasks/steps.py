@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from celery import shared_task
+from celery import Task, shared_task
 
 from pipeline.models import CleanArticle, Submission, Tag
 from pipeline.source import attach_source
@@ -45,25 +45,25 @@ def _attach_source(rt: Runtime, record: VersionRecord) -> bool:
 
 
 @shared_task(name="nashr.validate", time_limit=60, **STEP_OPTIONS)
-def validate_article(self, article_id: int, version: int) -> None:  # type: ignore[no-untyped-def]
+def validate_article(self: Task, article_id: int, version: int) -> None:
     run_step(self, Step.VALIDATE, article_id, version, _validate)
 
 
 @shared_task(name="nashr.enrich", time_limit=60, **STEP_OPTIONS)
-def enrich_article(self, article_id: int, version: int) -> None:  # type: ignore[no-untyped-def]
+def enrich_article(self: Task, article_id: int, version: int) -> None:
     run_step(self, Step.ENRICH, article_id, version, _enrich)
 
 
 @shared_task(name="nashr.source", time_limit=30, **STEP_OPTIONS)
-def attach_article_source(self, article_id: int, version: int) -> None:  # type: ignore[no-untyped-def]
+def attach_article_source(self: Task, article_id: int, version: int) -> None:
     run_step(self, Step.SOURCE, article_id, version, _attach_source)
 
 
 @shared_task(name="nashr.publish", time_limit=120, **STEP_OPTIONS)
-def publish_article(self, article_id: int, version: int) -> None:  # type: ignore[no-untyped-def]
+def publish_article(self: Task, article_id: int, version: int) -> None:
     run_step(self, Step.PUBLISH, article_id, version, lambda rt, rec: rt.outputs.publish(rec))
 
 
 @shared_task(name="nashr.ticker", time_limit=60, **STEP_OPTIONS)
-def update_ticker(self, article_id: int, version: int) -> None:  # type: ignore[no-untyped-def]
+def update_ticker(self: Task, article_id: int, version: int) -> None:
     run_step(self, Step.TICKER, article_id, version, lambda rt, rec: rt.outputs.go_live(rec))
