@@ -29,9 +29,14 @@ lint: $(STAMP)
 services:
 	bash scripts/services.sh
 
+# Debian's docker-compose checks the file (no Docker engine needed); required under CI=true.
 compose-check:
-	command -v docker-compose >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq docker-compose >/dev/null)
-	docker-compose -f docker-compose.yml config --quiet
+	@command -v docker-compose >/dev/null 2>&1 \
+	  || (apt-get update -qq && apt-get install -y -qq docker-compose >/dev/null) \
+	  || [ "$$CI" != "true" ]
+	@if command -v docker-compose >/dev/null 2>&1; then \
+	  docker-compose -f docker-compose.yml config --quiet && echo "docker-compose.yml is valid"; \
+	else echo "docker-compose is not installed here: compose check skipped"; fi
 
 bench: $(STAMP) services
 	$(BIN)/python bench/throughput.py
