@@ -168,8 +168,12 @@ class ArticleStore(SweepQueries, ViewQueries):
         return True
 
     def _go_live(self, db: Any, article_id: int, version: int, now: datetime) -> None:
-        """The article now shows this version; its first publication time never moves."""
-        db.execute(
+        """The article now shows this version; its first publication time never moves.
+
+        A version older than the live one changes nothing readers see: not the live version,
+        not the article's tags.
+        """
+        moved = db.execute(
             update(articles)
             .where(
                 articles.c.id == article_id,
@@ -180,7 +184,9 @@ class ArticleStore(SweepQueries, ViewQueries):
                 first_published_at=func.coalesce(articles.c.first_published_at, now),
                 updated_at=now,
             )
-        )
+        ).rowcount
+        if moved != 1:
+            return
         db.execute(
             update(article_versions)
             .where(

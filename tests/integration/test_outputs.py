@@ -156,3 +156,40 @@ def test_listings_show_only_the_latest_n(store: ArticleStore, tmp_path: Path) ->
     assert titles == [f"عنوان {n}" for n in (7, 6, 5, 4, 3)]
     ticker = json.loads((tmp_path / "site" / "ticker.json").read_text())
     assert [entry["headline"] for entry in ticker] == ["عنوان 7", "عنوان 6", "عنوان 5"]
+
+
+def test_an_older_version_published_late_changes_nothing_readers_see(
+    store: ArticleStore, tmp_path: Path
+) -> None:
+    # Given versions 1 and 2 of one article, with different tags, and version 2 already live
+    submission = Submission(
+        title="النسخة", body="نص", source_url="https://news.example/a", source_name="مصدر",
+        external_id="late-one",
+    )  # fmt: skip
+    first, second = store.accept(submission), store.accept(submission)
+    for accepted, slug in ((first, "قديم"), (second, "جديد")):
+        clean = CleanArticle(
+            title=f"{slug} العنوان", paragraphs=["نص"], source_url=submission.source_url,
+            source_name="مصدر",
+        )  # fmt: skip
+        link = SourceLink(url=submission.source_url, name="مصدر")
+        for step, target, fields in [
+            (Step.VALIDATE, Status.VALIDATED, {"content": clean.model_dump(mode="json")}),
+            (
+                Step.ENRICH,
+                Status.ENRICHED,
+                {"tags": [Tag(label=slug, slug=slug).model_dump(mode="json")]},
+            ),
+            (Step.SOURCE, Status.SOURCED, {"source": link.model_dump(mode="json")}),
+        ]:
+            assert store.advance(accepted.id, accepted.version, step, target, **fields)
+    assert store.advance(second.id, second.version, Step.PUBLISH, Status.PUBLISHED)
+
+    # When version 1's publish commits late
+    assert store.advance(first.id, first.version, Step.PUBLISH, Status.PUBLISHED)
+
+    # Then readers still get version 2, under version 2's tags only
+    live = store.published(first.id)
+    assert live is not None and live.version == 2 and live.title == "جديد العنوان"
+    assert [a.id for a in store.latest_published(10, tag_slug="جديد")] == [first.id]
+    assert store.latest_published(10, tag_slug="قديم") == []
