@@ -6,6 +6,7 @@ import functools
 import html
 import json
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -26,8 +27,11 @@ MIN_RELATIVE_SCORE = 0.12
 PHRASE_STRENGTH = 0.5
 ABSORB_SHARE = 0.5
 """A pair that holds this share of both words' uses stands for them ("سوس ماسة" over "سوس")."""
+MAX_CACHED_READINGS = 200_000
+SINGLE_MENTION = 0.01
+"""A word the body says once, outside the headline, only fills a short story's list."""
 STATS_FILE = "term_stats.json"
-CLITIC_EVIDENCE = {"و": 2.5, "ف": 8.0}
+CLITIC_EVIDENCE = {"و": 2.5, "ف": 8.0, "ب": 1.5, "ل": 1.5, "ك": 2.0}
 """How much more common the rest must be than the whole: فيصل is a name, not ف + يصل."""
 DEFAULT_CLITIC_EVIDENCE = 3.0
 
@@ -43,6 +47,11 @@ class TermStats:
     """Stems of bare words."""
     bigrams: Mapping[str, int] = field(default_factory=dict)
     """Two stems joined by a space: how often a pair is a fixed phrase ("الأمم المتحدة")."""
+    verbs: frozenset[str] = frozenset()
+    """Folded words the corpus uses as verbs (after لم، قد، سوف): never a tag nor part of one."""
+    _readings: dict[str, tuple[_Reading, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @classmethod
     def load(cls) -> TermStats:
@@ -57,12 +66,22 @@ class TermStats:
             forms=dict(data.get("forms", {})),
             terms=dict(data.get("terms", {})),
             bigrams=dict(data.get("bigrams", {})),
+            verbs=frozenset(data.get("verbs", ())),
         )
 
     def idf(self, key: str) -> float:
         """Smoothed IDF; a stem outside the vocabulary counts as seen once (rare, so weighty)."""
         df = self.terms.get(key, 1)
         return math.log((self.documents + 1) / (df + 1)) + 1.0
+
+    def readings(self, token: str) -> tuple[_Reading, ...]:
+        """How `token` can be read, worked out once per model (bounded: hostile text is huge)."""
+        found = self._readings.get(token)
+        if found is None:
+            found = _readings(self, token)
+            if len(self._readings) < MAX_CACHED_READINGS:
+                self._readings[token] = found
+        return found
 
     def phrase_strength(self, first: str, second: str) -> float:
         """Share of the rarer word's documents where the pair occurs: 1.0 for a fixed phrase."""
@@ -86,8 +105,20 @@ class _Word:
     particle: bool
 
 
+@dataclass(frozen=True)
+class _Reading:
+    """One way to read a token: as `word`, if `needs_in_text` is empty or occurs in the text."""
+
+    word: _Word
+    needs_in_text: str = ""
+
+
 class _Analyser:
-    """Reads tokens as (clitic +) bare word, once per distinct token in one text."""
+    """Reads tokens as (clitic +) bare word.
+
+    What a token can be depends only on the corpus, so it is worked out once per model and
+    kept; which reading wins can also depend on the text ("وفرنسا" when "فرنسا" is nearby).
+    """
 
     def __init__(self, model: TermStats, counts: Counter[str]) -> None:
         self.model = model
@@ -97,46 +128,89 @@ class _Analyser:
     def word(self, token: str) -> _Word:
         cached = self.cache.get(token)
         if cached is None:
-            cached = self.cache[token] = self._analyse(token)
+            cached = self.cache[token] = self._pick(self.model.readings(token))
         return cached
 
-    def _analyse(self, token: str) -> _Word:
-        bare, prefixed = self._bare(token)
-        usable = not (
-            arabic.is_number(bare)
-            or arabic.is_stop(token)
-            or arabic.is_stop(bare)
-            or arabic.is_stop(arabic.without_article(bare))
-            or len(arabic.normalize(bare)) < (3 if arabic.is_arabic(bare) else 2)
-        )
-        particle = arabic.is_name_particle(bare)
-        return _Word(bare, arabic.stem(bare), prefixed, usable, particle)
+    def _pick(self, readings: tuple[_Reading, ...]) -> _Word:
+        for reading in readings:
+            if not reading.needs_in_text or self.counts[reading.needs_in_text] > 0:
+                return reading.word
+        raise AssertionError("the last reading is the token itself")  # pragma: no cover
 
-    def _bare(self, token: str) -> tuple[str, bool]:
-        forms = self.model.forms
-        folded = arabic.normalize(token)
-        df_token = forms.get(folded, 0)
-        for split in arabic.clitic_splits(token):
-            folded_rest = arabic.normalize(split.rest)
-            df_rest = forms.get(folded_rest, 0)
-            in_text = self.counts[folded_rest] > 0
-            if split.article:
-                known = df_rest >= df_token or in_text
-            else:
-                ratio = CLITIC_EVIDENCE.get(split.clitic, DEFAULT_CLITIC_EVIDENCE)
-                known = (
-                    df_rest > ratio * df_token
-                    or (in_text and df_token < df_rest + 5)
-                    or (split.clitic == "و" and df_token == 0 and _plain_rest(folded_rest))
-                )
-            if known:
-                return split.rest, True
-        return token, False
+
+def _readings(model: TermStats, token: str) -> tuple[_Reading, ...]:
+    """Clitic splits, likeliest first, ending with the whole token as it stands."""
+    forms = model.forms
+    folded = arabic.normalize(token)
+    df_token = forms.get(folded, 0)
+    found: list[_Reading] = []
+    for split in arabic.clitic_splits(token):
+        folded_rest = arabic.normalize(split.rest)
+        df_rest = forms.get(folded_rest, 0)
+        if split.article:
+            always = df_rest >= df_token
+            if_in_text = True
+        else:
+            ratio = CLITIC_EVIDENCE.get(split.clitic, DEFAULT_CLITIC_EVIDENCE)
+            always = (
+                df_rest > ratio * df_token
+                or (split.clitic == "و" and df_token == 0 and _plain_rest(folded_rest))
+                or (split.clitic in "بل" and df_token == 0 and _verbal_noun(folded_rest))
+            )
+            if_in_text = df_token < df_rest + 5
+        if always:
+            found.append(_Reading(_analyse(model, token, split.rest, prefixed=True)))
+            return tuple(found)
+        if if_in_text:
+            word = _analyse(model, token, split.rest, prefixed=True)
+            found.append(_Reading(word, needs_in_text=folded_rest))
+    found.append(_Reading(_analyse(model, token, token, prefixed=False)))
+    return tuple(found)
+
+
+def _analyse(model: TermStats, token: str, bare: str, prefixed: bool) -> _Word:
+    usable = not (
+        _verb(model, bare)
+        or arabic.is_number(bare)
+        or arabic.is_stop(token)
+        or arabic.is_stop(bare)
+        or arabic.is_stop(arabic.without_article(bare))
+        or len(arabic.normalize(bare)) < (3 if arabic.is_arabic(bare) else 2)
+    )
+    particle = arabic.is_name_particle(bare)
+    return _Word(bare, arabic.stem(bare), prefixed, usable, particle)
+
+
+def _verb(model: TermStats, word: str) -> bool:
+    """Known from the corpus, or an unseen word shaped like a present-tense verb."""
+    folded = arabic.normalize(word)
+    if folded in model.verbs:
+        return True
+    if not arabic.is_arabic(word) or model.forms.get(folded, 0):
+        return False
+    return (folded[0] == "ي" and len(folded) >= 4) or (
+        folded[0] in "يت" and len(folded) >= 5 and folded.endswith(("ون", "وا"))
+    )
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _fold(token: str) -> str:
+    """`arabic.normalize` for one word: news repeats its words, so fold each once."""
+    return arabic.normalize(token)
 
 
 def _plain_rest(folded: str) -> bool:
     """An unseen و-word whose rest is long and does not open like a foreign name (وي، وا)."""
     return len(folded) >= 4 and folded[0] not in "اوي"
+
+
+_VERBAL_NOUN = re.compile("^(ا.ت.ا.|است..ا.|ان..ا.|ت..ي.)$")
+
+
+def _verbal_noun(folded: str) -> bool:
+    """A rest shaped like a verbal noun (اجتياز، استقبال، انسحاب، تمويل): ل/ب before it is a
+    preposition, as in "لاجتياز" and "بتمويل"."""
+    return bool(_VERBAL_NOUN.match(folded))
 
 
 def plain_text(fragment: str) -> str:
@@ -165,7 +239,10 @@ class _Counts:
     def add(self, key: str, label: str, weight: int) -> None:
         self.tf[key] += weight
         self.seen[key] += 1
-        self.labels.setdefault(key, Counter())[label] += 1
+        spellings = self.labels.get(key)
+        if spellings is None:
+            spellings = self.labels[key] = Counter()
+        spellings[label] += 1
 
     def label(self, key: str) -> str:
         return self.labels[key].most_common(1)[0][0]
@@ -175,9 +252,7 @@ def _count(
     texts: Iterable[tuple[str, int]], model: TermStats
 ) -> tuple[_Counts, _Counts, set[str], set[str]]:
     runs = [(arabic.phrases(text), weight) for text, weight in texts]
-    forms = Counter(
-        arabic.normalize(tok) for run_list, _ in runs for run in run_list for tok in run
-    )
+    forms = Counter(_fold(tok) for run_list, _ in runs for run in run_list for tok in run)
     analyser = _Analyser(model, forms)
     unigrams, bigrams = _Counts(), _Counts()
     in_title: set[str] = set()
@@ -227,9 +302,13 @@ def _candidates(article: CleanArticle, model: TermStats) -> list[_Candidate]:
         for key, tf in unigrams.tf.items()
     }
     found = [
-        _Candidate(score, unigrams.label(key), frozenset([key]))
+        _Candidate(
+            score * (1.0 if unigrams.seen[key] >= 2 or key in in_title else SINGLE_MENTION),
+            unigrams.label(key),
+            frozenset([key]),
+        )
         for key, score in scores.items()
-        if (unigrams.seen[key] >= 2 or key in in_title) and key not in particles
+        if key not in particles
     ]
     for pair, tf in bigrams.tf.items():
         if bigrams.seen[pair] < 2:
@@ -261,21 +340,30 @@ def _editor_tags(article: CleanArticle) -> list[Tag]:
 
 
 def extract_tags(
-    article: CleanArticle, model: TermStats | None = None, limit: int = 8
+    article: CleanArticle,
+    model: TermStats | None = None,
+    limit: int = 8,
+    minimum: int = 5,
+    taken: Iterable[Tag] = (),
 ) -> list[Tag]:
-    """Editor tags, then up to `limit` tags in all from the text, no two sharing a stem."""
+    """Editor tags, then up to `limit` tags in all from the text, no two sharing a stem.
+
+    Weak candidates (under a share of the best score) only fill the list up to `minimum`.
+    `taken` are tags of another kind (places): no topic repeats their words.
+    """
     model = model if model is not None else TermStats.load()
+    taken = list(taken)
     tags = _editor_tags(article)
-    slugs = {tag.slug for tag in tags}
+    slugs = {tag.slug for tag in tags + taken}
     used: set[str] = set()
-    for tag in tags:
+    for tag in tags + taken:
         used.update(arabic.stem(tok) for tok in arabic.tokenize(tag.label))
     top: float | None = None
     for candidate in _candidates(article, model):
         if len(tags) >= limit:
             break
         top = candidate.score if top is None else top
-        if candidate.score < top * MIN_RELATIVE_SCORE:
+        if candidate.score < top * MIN_RELATIVE_SCORE and len(tags) >= minimum:
             break
         slug = arabic.slugify(candidate.label)
         if slug in slugs or candidate.stems & used:

@@ -13,15 +13,44 @@ from pathlib import Path
 
 from pipeline import arabic
 from pipeline.tags import TermStats, article_terms
+from scripts.corpus import DEFAULT_CORPUS, training_split
 
-DEFAULT_CORPUS = Path("../shared/corpus/ant-train.jsonl")
 OUTPUT = Path(__file__).resolve().parent.parent / "pipeline" / "data" / "term_stats.json"
 MIN_FORM_DF = 3
 MIN_TERM_DF = 2
 MIN_BIGRAM_DF = 3
+MIN_VERB_CUES = 2
 MAX_BYTES = 1_500_000
+VERB_CUES = frozenset(
+    arabic.normalize(w) for w in ["قد", "لم", "لن", "سوف", "كي", "لكي", "لكيلا", "لئلا"]
+)
+"""Particles only a verb follows: "لم يعلن", "قد زار"."""
+NOUN_CUES = frozenset(
+    arabic.normalize(w)
+    for w in [
+        "في",
+        "إلى",
+        "من",
+        "على",
+        "عن",
+        "مع",
+        "حول",
+        "ضد",
+        "بين",
+        "لدى",
+        "عند",
+        "نحو",
+        "منذ",
+        "خلال",
+        "ضمن",
+        "عبر",
+        "رغم",
+        "لصالح",
+    ]
+)
+"""Prepositions: a word after one is a noun or a name ("مع ترامب", "إلى تركيا")."""
 HEADER = {
-    "source": "ANT Corpus v1.1 and v2.1 multi-source (ant-train.jsonl: 1,969 news articles)",
+    "source": "ANT Corpus v1.1 and v2.1 multi-source (training split, scripts/corpus.py)",
     "citation": (
         "A. Chouigui, O. Ben Khiroun, B. Elayeb, ANT Corpus: An Arabic News Text Collection "
         "for Textual Classification, AICCSA 2017"
@@ -32,19 +61,50 @@ HEADER = {
         "forms": "document frequency of folded surface words (arabic.normalize), df >= 3",
         "terms": "document frequency of stems of bare words (arabic.stem), df >= 2",
         "bigrams": "document frequency of adjacent stem pairs, df >= 3",
+        "verbs": "folded words seen after قد/لم/لن/سوف/كي or with the future س at least twice "
+        "as often as after a preposition, and ي-words never used as a noun",
     },
 }
 
 
 def _documents(path: Path) -> list[str]:
-    """Title and body of every article; the title ends with a stop so no pair spans the two."""
-    with path.open(encoding="utf-8") as lines:
-        rows = [json.loads(line) for line in lines if line.strip()]
-    return [f"{row.get('title', '')}.\n{row.get('body', '')}" for row in rows]
+    """Title and body of every training article (the held-out fifth stays unseen); the title
+    ends with a stop so no pair spans the two."""
+    return [f"{article.title}.\n{article.body}" for article in training_split(path)]
 
 
 def _keep(counts: Counter[str], minimum: int) -> dict[str, int]:
     return {k: v for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if v >= minimum}
+
+
+def _verbs(docs: list[str], forms: dict[str, int]) -> list[str]:
+    """Words the corpus uses as verbs: a tag is a topic, never "يعزز" or "تستضيف"."""
+    verb: Counter[str] = Counter()
+    noun: Counter[str] = Counter()
+    for text in docs:
+        previous = ""
+        for token in arabic.tokenize(text):
+            word = arabic.normalize(token)
+            if previous in VERB_CUES:
+                verb[word] += 1
+            elif previous in NOUN_CUES:
+                noun[word] += 1
+            if word[:2] in {"سي", "ست", "سن"} and word[1:] in forms:
+                verb[word[1:]] += 1
+            previous = word
+    cued = {w for w, n in verb.items() if n >= MIN_VERB_CUES and n > 2 * noun[w]}
+    imperfect = {w for w in forms if _imperfect_without_noun_use(w, forms) and not noun[w]}
+    return sorted(cued | imperfect)
+
+
+def _imperfect_without_noun_use(word: str, forms: dict[str, int]) -> bool:
+    """ي + three letters or more, never seen with ال or ب nor after a preposition: "يعزز"."""
+    return (
+        word.startswith("ي")
+        and len(word) >= 4
+        and arabic.is_arabic(word)
+        and not any(f"{prefix}{word}" in forms for prefix in ("ال", "بال", "لل", "ب", "وال"))
+    )
 
 
 def build(path: Path) -> dict[str, object]:
@@ -67,6 +127,7 @@ def build(path: Path) -> dict[str, object]:
         "forms": kept_forms,
         "terms": _keep(terms, MIN_TERM_DF),
         "bigrams": _keep(bigrams, MIN_BIGRAM_DF),
+        "verbs": _verbs(docs, kept_forms),
     }
 
 
@@ -83,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text + "\n", encoding="utf-8")
-    counts = {k: len(stats[k]) for k in ("forms", "terms", "bigrams")}  # type: ignore[arg-type]
+    counts = {k: len(stats[k]) for k in ("forms", "terms", "bigrams", "verbs")}  # type: ignore[arg-type]
     print(f"wrote {args.output} ({size} bytes, {stats['documents']} documents, {counts})")
     return 0
 
