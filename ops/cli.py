@@ -210,6 +210,38 @@ def status(article_id: int) -> None:
 
 
 @app.command()
+def tag(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    jsonl: Annotated[
+        bool, typer.Option("--jsonl", help="FILE holds one article per line; one answer each.")
+    ] = False,
+) -> None:
+    """Tags, places and section for an article file (title, body, tags), offline."""
+    from ops.tagging import TagInputError, tag_lines, tag_text
+    from pipeline.enrich import Models
+
+    settings = _settings()
+    models = Models.load()
+    limits = (settings.section_threshold, settings.max_body_bytes)
+    if not jsonl:
+        try:
+            answer = tag_text(file.read_text(encoding="utf-8"), models, *limits)
+        except (TagInputError, UnicodeDecodeError) as exc:
+            typer.echo(f"{file}: {exc}", err=True)
+            raise typer.Exit(1) from None
+        typer.echo(json.dumps(answer, ensure_ascii=False))
+        return
+    failed = 0
+    with file.open(encoding="utf-8", errors="replace") as lines:
+        for answer in tag_lines(lines, models, *limits):
+            failed += "error" in answer
+            typer.echo(json.dumps(answer, ensure_ascii=False))
+    if failed:
+        typer.echo(f"{failed} line(s) could not be tagged", err=True)
+        raise typer.Exit(1)
+
+
+@app.command()
 def queues() -> None:
     """Messages waiting per queue, and article versions per status."""
     from ops.queues import queue_depths

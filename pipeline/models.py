@@ -62,6 +62,30 @@ class CleanArticle(BaseModel):
     breaking: bool = False
 
 
+SectionName = Literal["politics", "economy", "sport", "culture", "technology", "society", "general"]
+SECTION_LABELS: dict[str, str] = {
+    "politics": "سياسة",
+    "economy": "اقتصاد",
+    "sport": "رياضة",
+    "culture": "ثقافة",
+    "technology": "تكنولوجيا",
+    "society": "مجتمع",
+    "general": "عام",
+}
+"""How readers see each section name."""
+
+
+class Section(BaseModel):
+    """The section the enrich step files an article under; `general` when it is not sure."""
+
+    name: SectionName = "general"
+    confidence: float = Field(default=0.0, ge=0.0, le=1.0)
+
+    @property
+    def label(self) -> str:
+        return SECTION_LABELS[self.name]
+
+
 class Tag(BaseModel):
     label: str
     """As readers see it: the spelling in the text, or the editor's."""
@@ -92,6 +116,8 @@ class PublishedArticle(BaseModel):
     title: str
     paragraphs: list[str]
     tags: list[Tag] = Field(default_factory=list)
+    """Editor, topic and place tags in the order a reader sees them."""
+    section: Section | None = None
     images: list[Image] = Field(default_factory=list)
     source: SourceLink
     breaking: bool = False

@@ -179,6 +179,15 @@ def render_article_json(article: PublishedArticle, site: SiteInfo) -> str:
         },
         "breaking": article.breaking,
         "category": article.category,
+        "section": (
+            {
+                "name": article.section.name,
+                "label": article.section.label,
+                "confidence": article.section.confidence,
+            }
+            if article.section
+            else None
+        ),
         "published_at": iso_datetime(article.published_at),
         "updated_at": iso_datetime(article.updated_at),
     }

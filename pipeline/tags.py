@@ -214,8 +214,12 @@ def _verbal_noun(folded: str) -> bool:
 
 
 def plain_text(fragment: str) -> str:
-    """Reader-visible text of a sanitised HTML paragraph: tags dropped, entities decoded."""
-    return html.unescape(nh3.clean(fragment, tags=set()))
+    """Reader-visible text of a sanitised HTML paragraph: tags dropped, entities decoded.
+
+    A lone surrogate (which nh3 cannot encode) becomes "?" rather than an exception.
+    """
+    safe = fragment.encode("utf-8", "replace").decode("utf-8")
+    return html.unescape(nh3.clean(safe, tags=set()))
 
 
 def _article_texts(article: CleanArticle) -> list[tuple[str, int]]:

@@ -43,6 +43,25 @@ def validate(submission: Submission, max_body_bytes: int = 200_000) -> CleanArti
     )
 
 
+def validate_text(
+    title: str, body: str, tags: list[str], max_body_bytes: int = 200_000
+) -> CleanArticle:
+    """Only the rules the text must meet, for tagging an article outside the pipeline."""
+    reasons: list[str] = []
+    clean_title = _bounded_text("title", title, MAX_TITLE_CHARS, reasons)
+    paragraphs = _paragraphs(body, max_body_bytes, reasons)
+    clean_tags = _tags(tags, reasons)
+    if reasons:
+        raise ArticleRejected(reasons)
+    return CleanArticle(
+        title=clean_title,
+        paragraphs=paragraphs,
+        source_url="",
+        source_name="",
+        editor_tags=clean_tags,
+    )
+
+
 def _bounded_text(field: str, raw: str, max_chars: int, reasons: list[str]) -> str:
     """Plain text of a one-line field, with a reason added unless it has 1 to `max_chars` chars."""
     if len(raw) > MAX_RAW_FIELD_CHARS:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from celery import Task, shared_task
 
-from pipeline.models import CleanArticle, Submission, Tag
+from pipeline.enrich import enrich
+from pipeline.models import CleanArticle, Submission
 from pipeline.source import attach_source
 from pipeline.states import Status, Step
 from pipeline.store.articles import VersionRecord
-from pipeline.tags import extract_tags
 from pipeline.validate import validate
 from tasks.runner import STEP_OPTIONS, run_step
 from tasks.runtime import Runtime
@@ -23,13 +23,14 @@ def _validate(rt: Runtime, record: VersionRecord) -> bool:
 
 
 def _enrich(rt: Runtime, record: VersionRecord) -> bool:
-    tags: list[Tag] = extract_tags(CleanArticle.model_validate(record.content))
+    found = enrich(CleanArticle.model_validate(record.content), None, rt.settings.section_threshold)
     return rt.articles.advance(
         record.article_id,
         record.version,
         Step.ENRICH,
         Status.ENRICHED,
-        tags=[t.model_dump(mode="json") for t in tags],
+        tags=[t.model_dump(mode="json") for t in found.all_tags],
+        section=found.section.model_dump(mode="json"),
     )
 
 

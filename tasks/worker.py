@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from celery.signals import setup_logging
+from celery.signals import setup_logging, worker_init
 
 from config.logging import configure_logging
 from config.settings import get_settings
@@ -14,3 +14,11 @@ app = create_celery(get_settings())
 @setup_logging.connect
 def _use_nashr_logging(**_: object) -> None:
     configure_logging(get_settings())
+
+
+@worker_init.connect
+def _load_enrichment_models(**_: object) -> None:
+    """Load once before the pool forks: every process shares them and no task pays for it."""
+    from pipeline.enrich import Models
+
+    Models.load()

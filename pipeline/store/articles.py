@@ -137,6 +137,7 @@ class ArticleStore(SweepQueries, ViewQueries):
             submission=m["submission"],
             content=m["content"],
             tags=m["tags"],
+            section=m["section"],
             source=m["source"],
             reasons=m["reasons"],
             failed_step=m["failed_step"],

@@ -30,6 +30,7 @@ class VersionRecord:
     submission: dict[str, Any]
     content: dict[str, Any] | None
     tags: list[dict[str, Any]] | None
+    section: dict[str, Any] | None
     source: dict[str, Any] | None
     reasons: list[str] | None
     failed_step: str | None
@@ -58,6 +59,7 @@ class ArticleStatus:
     steps: list[StepEvent] = field(default_factory=list)
     live_version: int | None = None
     tags: list[dict[str, Any]] | None = None
+    section: dict[str, Any] | None = None
 
     def as_json(self) -> dict[str, Any]:
         """What editors see, on GET /articles/{id} and from `nashr status`."""
@@ -71,7 +73,7 @@ class ArticleStatus:
                 for e in self.steps
             ],
             "reasons": self.reasons,
-            "tags": self.tags or [],
+            **enrichment_json(self.section, self.tags),
         }
 
 
@@ -87,3 +89,17 @@ class Pending:
 
 def aware(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def enrichment_json(
+    section: dict[str, Any] | None, tags: list[dict[str, Any]] | None
+) -> dict[str, Any]:
+    """The enrich step's fields as `nashr tag` prints them: places apart from topic tags."""
+    found = section or {}
+    all_tags = tags or []
+    return {
+        "section": found.get("name"),
+        "confidence": found.get("confidence"),
+        "tags": [t for t in all_tags if t.get("kind") != "place"],
+        "places": [t for t in all_tags if t.get("kind") == "place"],
+    }

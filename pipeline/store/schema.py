@@ -42,6 +42,7 @@ article_versions = Table(
     Column("submission", JSON, nullable=False),
     Column("content", JSON, nullable=True),
     Column("tags", JSON, nullable=True),
+    Column("section", JSON, nullable=True),
     Column("source", JSON, nullable=True),
     Column("reasons", JSON, nullable=True),
     Column("failed_step", String(20), nullable=True),

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 
 from pipeline.errors import TransientError
-from pipeline.models import CleanArticle, Image, PublishedArticle, SourceLink, Tag
+from pipeline.models import CleanArticle, Image, PublishedArticle, Section, SourceLink, Tag
 from pipeline.states import Status
 from pipeline.store.database import transaction
 from pipeline.store.records import ArticleStatus, StepEvent, aware
@@ -57,7 +57,10 @@ class ViewQueries:
                 return None
             row = db.execute(
                 select(
-                    article_versions.c.status, article_versions.c.reasons, article_versions.c.tags
+                    article_versions.c.status,
+                    article_versions.c.reasons,
+                    article_versions.c.tags,
+                    article_versions.c.section,
                 ).where(
                     article_versions.c.article_id == article_id,
                     article_versions.c.version == head.current_version,
@@ -81,6 +84,7 @@ class ViewQueries:
             steps=[StepEvent(e.step, e.state, aware(e.at), e.error) for e in events],
             live_version=head.live_version,
             tags=row.tags,
+            section=row.section,
         )
 
     def published(self, article_id: int) -> PublishedArticle | None:
@@ -103,6 +107,7 @@ class ViewQueries:
                     article_versions.c.version,
                     article_versions.c.content,
                     article_versions.c.tags,
+                    article_versions.c.section,
                     article_versions.c.source,
                     article_versions.c.published_at,
                 )
@@ -122,6 +127,7 @@ def _to_published(m: Any) -> PublishedArticle:
         title=content.title,
         paragraphs=content.paragraphs,
         tags=[Tag.model_validate(t) for t in m["tags"] or []],
+        section=Section.model_validate(m["section"]) if m["section"] else None,
         images=[Image.model_validate(i) for i in content.images],
         source=SourceLink.model_validate(m["source"]),
         breaking=content.breaking,
