@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 from typing import Literal
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -17,7 +17,10 @@ BROKER_SCHEMES = ("amqp", "pyamqp", "redis", "rediss", "filesystem", "memory")
 class Settings(BaseSettings):
     """Everything nashr can be told; with none of it set, it runs on one machine."""
 
-    model_config = SettingsConfigDict(env_prefix="NASHR_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="NASHR_", extra="ignore", hide_input_in_errors=True
+    )
+    """Errors name the variable and the rule, never the value: a URL's password stays out."""
 
     data_dir: Path = Path("var")
     database_url: str | None = None
@@ -35,12 +38,18 @@ class Settings(BaseSettings):
     refresh_interval_seconds: float = Field(default=3600.0, gt=0)
 
     max_request_bytes: int = Field(default=1_048_576, ge=1024)
+    request_body_timeout_seconds: float = Field(default=60.0, gt=0)
+    """A request body must be whole this long after the API starts reading it, or 408."""
     max_body_bytes: int = Field(default=200_000, ge=1)
     feed_size: int = Field(default=50, ge=1, le=500)
     ticker_size: int = Field(default=20, ge=1, le=200)
     home_size: int = Field(default=30, ge=1, le=500)
     tag_size: int = Field(default=20, ge=1, le=500)
+    section_threshold: float = Field(default=0.4, ge=0.0, le=1.0)
+    """Below this confidence the enrich step files an article under `general`."""
     image_report_threshold: int = Field(default=3, ge=1)
+    report_rate: int = Field(default=10, ge=1, le=10_000)
+    """Image reports one client address may send per minute (the public endpoint's limit)."""
 
     token: SecretStr | None = None
     """The caller's API token, for `nashr submit`."""
@@ -53,15 +62,15 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str | None) -> str | None:
-        if value is not None and urlsplit(value).scheme not in DATABASE_SCHEMES:
-            raise ValueError(f"database URL must start with one of {', '.join(DATABASE_SCHEMES)}")
+        if value is not None:
+            _check_url(value, DATABASE_SCHEMES, "database")
         return value
 
     @field_validator("broker_url")
     @classmethod
     def _known_broker(cls, value: str | None) -> str | None:
-        if value is not None and urlsplit(value).scheme not in BROKER_SCHEMES:
-            raise ValueError(f"broker URL must start with one of {', '.join(BROKER_SCHEMES)}")
+        if value is not None:
+            _check_url(value, BROKER_SCHEMES, "broker")
         return value
 
     @field_validator("site_url")
@@ -103,16 +112,51 @@ class Settings(BaseSettings):
         return f"{self.queue_prefix}-{name}" if self.queue_prefix else name
 
 
+def _check_url(url: str, schemes: tuple[str, ...], what: str) -> None:
+    """Refuse at start a URL the drivers would misread later, in errors that may quote it.
+
+    A password with an unencoded "@", "/", "?" or "#" splits the URL in the wrong place: part
+    of it becomes the host, the port or the database name, which driver errors do print.
+    """
+    try:
+        parts = urlsplit(url)
+        _ = parts.port
+    except ValueError:
+        raise ValueError(
+            f"{what} URL is malformed: a port that is not a number, or a password with "
+            "unencoded special characters (percent-encode them: @ is %40, / is %2F)"
+        ) from None
+    if "@" in url.partition("://")[2].partition(parts.netloc)[2]:
+        raise ValueError(
+            f"{what} URL has an '@' after its host: percent-encode special characters in the "
+            "password (@ is %40, / is %2F, ? is %3F, # is %23)"
+        )
+    if parts.scheme not in schemes:
+        raise ValueError(f"{what} URL must start with one of {', '.join(schemes)}")
+
+
 def redact(url: str) -> str:
-    """A URL fit for logs and errors: the password never leaves the settings."""
-    parts = urlsplit(url)
-    if parts.password is None:
+    """A URL fit for logs and errors: the password never leaves the settings.
+
+    Everything before the "@" that ends the credentials is masked, whatever a URL parser makes
+    of it, so a password holding "/", "#" or "?" unencoded is masked too; the user name stays
+    when one is spelled before a ":".
+    """
+    scheme, separator, rest = url.partition("://")
+    if not separator or "@" not in rest:
         return url
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    user = f"{parts.username}:***@" if parts.username else "***@"
-    return urlunsplit((parts.scheme, user + host, parts.path, parts.query, parts.fragment))
+    end = min((rest.find(c) for c in "/?#" if c in rest), default=len(rest))
+    authority, tail = rest[:end], rest[end:]
+    if "@" in authority:
+        credentials, _, host = authority.rpartition("@")
+    else:
+        _, colon, port = authority.partition(":")
+        if not colon or port.isdigit():
+            return url  # a host and port; the "@" is in the path or the query
+        credentials, _, host = rest.rpartition("@")  # a password cut short by a "/" or "?"
+        tail = ""
+    user = credentials.split(":", 1)[0] if ":" in credentials else ""
+    return f"{scheme}://{user}:***@{host}{tail}" if user else f"{scheme}://***@{host}{tail}"
 
 
 @cache

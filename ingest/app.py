@@ -13,10 +13,13 @@ from fastapi.staticfiles import StaticFiles
 from config.settings import Settings
 from ingest.articles import router as articles_router
 from ingest.errors import install_error_handlers
-from ingest.limits import BodySizeLimit
+from ingest.limits import BodyDeadline, BodySizeLimit
 from ingest.live import router as live_router
+from ingest.ratelimit import SlidingWindowLimiter
+from ingest.reports import router as reports_router
 from pipeline.models import Submission
 from pipeline.store import ArticleStore, connect
+from pipeline.store.reports import ReportStore
 from pipeline.store.tokens import TokenStore
 from tasks.app import create_celery
 from tasks.dispatch import Dispatcher
@@ -28,10 +31,13 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.articles = ArticleStore(engine)
     app.state.tokens = TokenStore(engine)
+    app.state.reports = ReportStore(engine)
+    app.state.report_limiter = SlidingWindowLimiter(settings.report_rate, window_seconds=60.0)
     app.state.dispatcher = Dispatcher(create_celery(settings), settings)
     install_error_handlers(app)
     app.include_router(articles_router)
     app.include_router(live_router)
+    app.include_router(reports_router)
 
     @app.get("/health")
     async def health(request: Request) -> JSONResponse:
@@ -55,4 +61,5 @@ def create_app(settings: Settings) -> FastAPI:
     settings.site_dir.mkdir(parents=True, exist_ok=True)
     app.mount("/", StaticFiles(directory=settings.site_dir, html=True), name="site")
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(BodyDeadline, seconds=settings.request_body_timeout_seconds)
     return app

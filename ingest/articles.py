@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from ingest.auth import AnyCaller, Editor
-from ingest.errors import BadRequest, field_errors
+from ingest.errors import BadRequest, field_errors, problem_responses
 from pipeline.models import MAX_ARTICLE_ID, Submission, article_json_path, article_path
 from pipeline.store.records import ArticleStatus
 
@@ -43,7 +43,7 @@ def _parse_submission(raw: bytes, content_type: str) -> Submission:
     "/articles",
     status_code=202,
     openapi_extra={"requestBody": _SUBMISSION_BODY},
-    responses={401: {}, 403: {}, 413: {}, 415: {}, 422: {}},
+    responses=problem_responses(400, 401, 403, 413, 415, 422, 503),
 )
 async def submit_article(
     request: Request, background: BackgroundTasks, _editor: Editor
@@ -59,13 +59,20 @@ async def submit_article(
     )
 
 
-@router.get("/articles/{article_id}", responses={401: {}, 404: {}})
+@router.get("/articles/{article_id}", responses=problem_responses(401, 403, 404, 422, 503))
 def article_status(article_id: int, request: Request, _caller: AnyCaller) -> dict[str, Any]:
     if not 0 < article_id <= MAX_ARTICLE_ID:
         raise BadRequest(404, [{"field": "id", "reason": "no such article"}])
-    found: ArticleStatus | None = request.app.state.articles.status(article_id)
+    state = request.app.state
+    found: ArticleStatus | None = state.articles.status(article_id)
     if found is None:
         raise BadRequest(404, [{"field": "id", "reason": "no such article"}])
+    threshold = state.settings.image_report_threshold
+    reports = [
+        {"index": index, "count": count, "over_threshold": count >= threshold}
+        for index, count in state.reports.counts(article_id).items()
+    ]
     return found.as_json() | {
-        "urls": {"page": article_path(found.id), "json": article_json_path(found.id)}
+        "urls": {"page": article_path(found.id), "json": article_json_path(found.id)},
+        "image_reports": reports,
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -136,6 +137,7 @@ def _identity(article: PublishedArticle, site: SiteInfo) -> tuple[Hashable, ...]
         (article.source.url, article.source.name, article.source.label, article.source.rel),
         article.breaking,
         article.category,
+        article.section.name if article.section else None,
         article.published_at,
         article.updated_at,
         site.base_url,
@@ -154,7 +156,8 @@ def _entry(article: PublishedArticle, site: SiteInfo, flavour: Literal["rss", "a
     entry.updated(utc(article.updated_at))
     body = _ENTRY_HTML.get(_identity(article, site), partial(render_entry_html, article, site))
     if flavour == "rss":
-        entry.description(_summary(article))
+        # Readers render an RSS description as HTML: the plain-text summary must stay text.
+        entry.description(html.escape(_summary(article), quote=False))
         entry.content(_cdata(body), type="CDATA")
     else:
         entry.summary(_summary(article), type="text")
@@ -165,6 +168,8 @@ def _entry(article: PublishedArticle, site: SiteInfo, flavour: Literal["rss", "a
             label=_text(tag.label),
             scheme=_xml(absolute_url(site, "/tags/")),
         )
+    if article.section and article.section.name != "general":
+        entry.category(term=article.section.name, label=article.section.label)
     return entry
 
 

@@ -46,6 +46,12 @@ class TokenStore:
         return token
 
     def verify(self, token: str) -> TokenInfo | None:
+        """The token's role, or None; no timing tells an attacker how much of a guess was right.
+
+        The plaintext is never compared: the row is found by the SHA-256 digest (an index
+        lookup on a value the caller cannot steer byte by byte), and the digests are then
+        compared with `hmac.compare_digest`, in constant time.
+        """
         if not token or len(token) > 200:
             return None
         digest = _digest(token)

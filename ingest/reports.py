@@ -1,0 +1,45 @@
+"""POST /articles/{id}/images/{n}/reports: readers flag an image; public, rate-limited per client.
+
+It writes one counter and nothing else, so the worst a flood can do is raise a number that
+editors read; the limiter keeps one client from doing even that quickly.
+"""
+
+from __future__ import annotations
+
+import math
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from ingest.errors import BadRequest, problem_responses
+from pipeline.models import MAX_ARTICLE_ID, MAX_IMAGES
+
+router = APIRouter()
+
+
+@router.post(
+    "/articles/{article_id}/images/{image_index}/reports",
+    status_code=202,
+    responses=problem_responses(404, 422, 429, 503),
+)
+async def report_image(article_id: int, image_index: int, request: Request) -> JSONResponse:
+    """Count one report of an image a reader sees on the article's page (the page's button)."""
+    state = request.app.state
+    client = request.client.host if request.client else "unknown"
+    wait = state.report_limiter.allow(client)
+    if wait:
+        raise BadRequest(
+            429,
+            [{"field": "client", "reason": "too many reports; try again later"}],
+            headers={"Retry-After": str(math.ceil(wait))},
+        )
+    if not (0 < article_id <= MAX_ARTICLE_ID and 0 <= image_index < MAX_IMAGES):
+        raise BadRequest(404, [{"field": "image", "reason": "no such image"}])
+    count = await run_in_threadpool(state.reports.report, article_id, image_index)
+    if count is None:
+        raise BadRequest(404, [{"field": "image", "reason": "no such image"}])
+    return JSONResponse(
+        {"article_id": article_id, "image_index": image_index, "status": "received"},
+        status_code=202,
+    )

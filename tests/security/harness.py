@@ -1,0 +1,78 @@
+"""An API of its own for each security test: real stores, real tokens, no workers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, select
+
+from config.settings import Settings
+from ingest.app import create_app
+from pipeline.store import connect
+from pipeline.store.migrate import upgrade
+from pipeline.store.reports import image_reports
+from pipeline.store.schema import metadata
+from pipeline.store.tokens import Role, TokenStore
+from tests.services import postgres_database, unique_name
+
+
+@dataclass
+class SecureApi:
+    settings: Settings
+    app: FastAPI
+    client: TestClient
+    engine: Engine
+    tokens: TokenStore
+    editor_token: str
+    operator_token: str
+
+    @property
+    def editor(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.editor_token}"}
+
+    @property
+    def operator(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.operator_token}"}
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table, every table the schema knows (reports included)."""
+        with self.engine.connect() as db:
+            return {
+                table.name: int(db.execute(select(func.count()).select_from(table)).scalar_one())
+                for table in metadata.sorted_tables
+            }
+
+    def snapshot(self) -> dict[str, list[tuple[Any, ...]]]:
+        """Every row of every table but the report counters: what a reader must never change."""
+        with self.engine.connect() as db:
+            return {
+                table.name: sorted(tuple(map(repr, row)) for row in db.execute(select(table)))
+                for table in metadata.sorted_tables
+                if table is not image_reports
+            }
+
+
+@contextmanager
+def secure_api(data_dir: Path, database: str = "sqlite", **settings: Any) -> Iterator[SecureApi]:
+    """Migrate, make an editor and an operator token, and serve the app in-process."""
+    with ExitStack() as stack:
+        values: dict[str, Any] = {"data_dir": data_dir, "queue_prefix": unique_name("t")}
+        if database == "postgres":
+            values["database_url"] = stack.enter_context(postgres_database())
+        config = Settings(**(values | settings))
+        upgrade(config.database)
+        engine = connect(config.database)
+        stack.callback(engine.dispose)
+        tokens = TokenStore(engine)
+        editor = tokens.create("security-editor", Role.EDITOR)
+        operator = tokens.create("security-operator", Role.OPERATOR)
+        app = create_app(config)
+        stack.callback(app.state.articles.engine.dispose)
+        client = stack.enter_context(TestClient(app, raise_server_exceptions=False))
+        yield SecureApi(config, app, client, engine, tokens, editor, operator)
