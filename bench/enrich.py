@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import random
 import re
 import statistics
@@ -37,8 +38,8 @@ from scripts.corpus import DEFAULT_CORPUS, CorpusArticle, held_out_split, traini
 SECTIONS = ("politics", "economy", "sport", "culture", "technology", "society")
 EXAMPLES = 5
 LOAD_SNIPPET = (
-    "import time; t = time.perf_counter(); from pipeline.enrich import Models; Models.load(); "
-    "print(time.perf_counter() - t)"
+    "import time; t = time.perf_counter(); from pipeline.enrich import Models; "
+    "m = time.perf_counter(); Models.load(); e = time.perf_counter(); print(m - t, e - m)"
 )
 _PUNCTUATION = re.compile(r"[^\w\s]")
 
@@ -105,15 +106,18 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, math.ceil(share * len(ordered)) - 1))]
 
 
-def cold_load_seconds(runs: int = 3) -> list[float]:
-    """Models.load() in a fresh interpreter, after imports: what a worker pays once."""
-    found = []
+def cold_load_seconds(runs: int = 3) -> tuple[list[float], list[float]]:
+    """Importing the step's code, then Models.load(), in a fresh interpreter each time: what a
+    worker pays once, before its pool forks."""
+    imports, loads = [], []
     for _ in range(runs):
         out = subprocess.run(
             [sys.executable, "-c", LOAD_SNIPPET], cwd=ROOT, capture_output=True, text=True
         )
-        found.append(float(out.stdout.strip().splitlines()[-1]))
-    return found
+        first, second = out.stdout.strip().splitlines()[-1].split()
+        imports.append(float(first))
+        loads.append(float(second))
+    return imports, loads
 
 
 def baseline_tags(article: CleanArticle, terms: TermStats, limit: int = 8) -> list[Tag]:
@@ -129,6 +133,7 @@ def baseline_tags(article: CleanArticle, terms: TermStats, limit: int = 8) -> li
 
 
 def run(corpus: Path) -> dict[str, Any]:
+    load_before = os.getloadavg()[0]
     models = Models.load()
     held_out = held_out_split(corpus)
     commonest = Counter(a.section for a in training_split(corpus) if a.section).most_common(1)
@@ -172,10 +177,11 @@ def run(corpus: Path) -> dict[str, Any]:
         coverage.append(share)
         coverage_tags_only.append(title_coverage(source.title, found.tags, models.terms) or 0.0)
         baseline_coverage.append(title_coverage(source.title, base, models.terms) or 0.0)
-    loads = cold_load_seconds()
+    imports, loads = cold_load_seconds()
     sample = random.Random(7).sample(results, EXAMPLES)
     return {
         "corpus": str(corpus),
+        "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "held_out_articles": len(results),
         "with_section": len(labelled),
         "section": {
@@ -203,6 +209,7 @@ def run(corpus: Path) -> dict[str, Any]:
             "max": 1000 * max(timings),
         },
         "model_load_s": {"runs": loads, "max": max(loads)},
+        "import_s": {"runs": imports, "max": max(imports)},
         "examples": [
             {
                 "title": source.title,
@@ -216,6 +223,7 @@ def run(corpus: Path) -> dict[str, Any]:
 
 def print_report(report: dict[str, Any]) -> None:
     section, tags, timing = report["section"], report["tags"], report["time_ms"]
+    print(f"load average before / after: {report['load_average']}")
     print(f"held-out articles: {report['held_out_articles']} ({report['with_section']} labelled)")
     print()
     print(f"{'':36} {'nashr':>10} {'baseline':>10}")
@@ -239,6 +247,7 @@ def print_report(report: dict[str, Any]) -> None:
         f"{timing['p50']:.2f} / {timing['p90']:.2f} / {timing['p99']:.2f}"
     )
     print(f"{'model load, cold (s, max of 3)':36} {report['model_load_s']['max']:>10.3f}")
+    print(f"{'code import before it (s, max of 3)':36} {report['import_s']['max']:>10.3f}")
     print()
     print("per-class F1:", {k: round(v, 3) for k, v in section["per_class_f1"].items()})
     print("tags per article:", tags["tags_per_article"])
