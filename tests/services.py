@@ -117,6 +117,8 @@ class Worker:
     """A real Celery worker (or beat) process, started from the repository as operators do."""
 
     def __init__(self, args: list[str], env: dict[str, str], log_path: Path) -> None:
+        self.args = args
+        self.env = env
         self.log_path = log_path
         self._log = log_path.open("ab")
         self.process = subprocess.Popen(
@@ -143,6 +145,11 @@ class Worker:
         with suppress(ProcessLookupError):  # anything its own shutdown left behind
             os.killpg(self.process.pid, signal.SIGKILL)
         self._log.close()
+
+    def restarted(self) -> Worker:
+        """The same command started again, logging to the same file (after a crash)."""
+        self.stop()
+        return Worker(self.args, self.env, self.log_path)
 
     def log_tail(self, lines: int = 40) -> str:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,8 +99,18 @@ def running_system(
     beat: bool = True,
     api_broker_url: str | None = None,
     extra_env: dict[str, str] | None = None,
+    beats: int = 1,
+    concurrency: int = 2,
+    worker_args: tuple[str, ...] = (),
+    database_via: Callable[[str], str] | None = None,
+    broker_via: Callable[[str], str] | None = None,
 ) -> Iterator[RunningSystem]:
-    """Start a deployment; `api_broker_url` lets the API talk to another broker (a dead one)."""
+    """Start a deployment; `api_broker_url` lets the API talk to another broker (a dead one).
+
+    `database_via` and `broker_via` rewrite the service URLs that workers and beat (and, for the
+    broker, the API) connect to, so a test can put a fault proxy in between; migrations, tokens
+    and `RunningSystem.store` keep the real ones.
+    """
     prefix = unique_name("t")
     with ExitStack() as stack:
         database_url, broker_url = _backend_urls(stack, backend, prefix)
@@ -119,6 +129,11 @@ def running_system(
         if broker_url:
             values["NASHR_BROKER_URL"] = broker_url
         env = {k: v for k, v in os.environ.items() if not k.startswith("NASHR_")} | values
+        worker_env = dict(env)
+        if database_via is not None and database_url:
+            worker_env["NASHR_DATABASE_URL"] = database_via(database_url)
+        if broker_via is not None and broker_url:
+            worker_env["NASHR_BROKER_URL"] = broker_via(broker_url)
         settings = Settings(
             **{k.removeprefix("NASHR_").lower(): v for k, v in values.items()}  # type: ignore[arg-type]
         )
@@ -131,23 +146,26 @@ def running_system(
         for index in range(workers):
             started.append(
                 Worker(
-                    ["worker", "-Q", queues, "-c", "2", "-n", f"{prefix}-{index}@%h",
-                     "--without-gossip", "--without-mingle", "-l", "INFO"],
-                    env,
+                    ["worker", "-Q", queues, "-c", str(concurrency), "-n", f"{prefix}-{index}@%h",
+                     "--without-gossip", "--without-mingle", "-l", "INFO", *worker_args],
+                    worker_env,
                     data_dir / f"worker-{index}.log",
                 )
             )  # fmt: skip
-        if beat:
+        for index in range(beats if beat else 0):
+            suffix = f"-{index}" if index else ""
             started.append(
                 Worker(
-                    ["beat", "-s", str(data_dir / "beat-schedule"), "-l", "INFO"],
-                    env,
-                    data_dir / "beat.log",
+                    ["beat", "-s", str(data_dir / f"beat-schedule{suffix}"), "-l", "INFO"],
+                    worker_env,
+                    data_dir / f"beat{suffix}.log",
                 )
             )
         api_settings = settings
         if api_broker_url is not None:
             api_settings = settings.model_copy(update={"broker_url": api_broker_url})
+        elif broker_via is not None and broker_url:
+            api_settings = settings.model_copy(update={"broker_url": broker_via(broker_url)})
         try:
             with TestClient(create_app(api_settings)) as client:
                 yield RunningSystem(settings, env, client, editor, operator, started)

@@ -1,0 +1,1 @@
+"""Fault tests: an accepted article is published exactly once, whatever breaks."""
