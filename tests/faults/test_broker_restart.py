@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.harness import BROKERS, FaultRun, fault_run
+from tests.faults.harness import BROKERS, FaultRun, Outcomes, fault_run, side_by_side
 from tests.faults.inject import forget_redis_messages, pause, rabbitmq_stopped
 from tests.faults.proxy import TcpProxy
 
@@ -35,11 +35,10 @@ def _restart_redis(run: FaultRun, proxy: TcpProxy) -> None:
     proxy.restore()
 
 
-@pytest.mark.parametrize("backend", BROKERS)
-def test_broker_restarts_mid_run(backend: str, tmp_path: Path) -> None:
+def restart_the_broker_mid_run(backend: str, data_dir: Path) -> None:
     with TcpProxy(6379) as proxy:
         through_proxy = proxy.route if backend == "postgres-redis" else None
-        with fault_run("broker restart", backend, tmp_path, broker_via=through_proxy) as run:
+        with fault_run("broker restart", backend, data_dir, broker_via=through_proxy) as run:
             # Given 200 articles in flight, editors still submitting through the restart
             run.submit_in_background(run.first_versions(), per_second=8)
             run.wait_for_live(30)
@@ -53,3 +52,11 @@ def test_broker_restarts_mid_run(backend: str, tmp_path: Path) -> None:
 
             # Then every article is published exactly once
             run.conclude()
+
+
+outcomes = side_by_side(restart_the_broker_mid_run)
+
+
+@pytest.mark.parametrize("backend", BROKERS)
+def test_broker_restarts_mid_run(backend: str, outcomes: Outcomes) -> None:
+    outcomes.check(backend)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.harness import BROKERS, fault_run
+from tests.faults.harness import BROKERS, Outcomes, fault_run, side_by_side
 from tests.faults.proxy import TcpProxy
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
@@ -14,11 +14,10 @@ pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
 OUTAGE_SECONDS = 10.0
 
 
-@pytest.mark.parametrize("backend", BROKERS)
-def test_database_unreachable_for_ten_seconds(backend: str, tmp_path: Path) -> None:
+def cut_the_database_off_for_ten_seconds(backend: str, data_dir: Path) -> None:
     with (
         TcpProxy(5432) as proxy,
-        fault_run("database outage", backend, tmp_path, database_via=proxy.route) as run,
+        fault_run("database outage", backend, data_dir, database_via=proxy.route) as run,
     ):
         # Given 200 articles in flight, the workers reaching PostgreSQL through a proxy
         run.submit_in_background(run.first_versions())
@@ -32,3 +31,11 @@ def test_database_unreachable_for_ten_seconds(backend: str, tmp_path: Path) -> N
 
         # Then retries and the sweeper still publish every article exactly once
         run.conclude()
+
+
+outcomes = side_by_side(cut_the_database_off_for_ten_seconds)
+
+
+@pytest.mark.parametrize("backend", BROKERS)
+def test_database_unreachable_for_ten_seconds(backend: str, outcomes: Outcomes) -> None:
+    outcomes.check(backend)

@@ -6,20 +6,19 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.harness import BROKERS, fault_run
+from tests.faults.harness import BROKERS, Outcomes, fault_run, side_by_side
 from tests.faults.inject import lose_waiting_messages
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
 
 
-@pytest.mark.parametrize("backend", BROKERS)
-def test_two_workers_two_beats_two_sweepers(backend: str, tmp_path: Path) -> None:
-    # A version is "stuck" after 2 s, so both sweepers keep re-sending the ones in hand
+def run_two_of_every_process(backend: str, data_dir: Path) -> None:
+    # A version counts as stuck after 2 s: both sweepers soon race to re-send the lost ones
     impatient = {"NASHR_STUCK_AFTER_SECONDS": "2"}
     with fault_run(
         "two workers, beats, sweepers",
         backend,
-        tmp_path,
+        data_dir,
         workers=2,
         beats=2,
         concurrency=2,
@@ -39,3 +38,11 @@ def test_two_workers_two_beats_two_sweepers(backend: str, tmp_path: Path) -> Non
 
         # Then the racing processes publish each one exactly once
         run.conclude()
+
+
+outcomes = side_by_side(run_two_of_every_process)
+
+
+@pytest.mark.parametrize("backend", BROKERS)
+def test_two_workers_two_beats_two_sweepers(backend: str, outcomes: Outcomes) -> None:
+    outcomes.check(backend)

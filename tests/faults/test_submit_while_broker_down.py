@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.harness import BROKERS, fault_run
+from tests.faults.harness import BROKERS, Outcomes, fault_run, side_by_side
 from tests.faults.inject import rabbitmq_stopped
 from tests.faults.proxy import TcpProxy
 
@@ -28,12 +28,11 @@ def _broker_down(backend: str, proxy: TcpProxy) -> Iterator[None]:
         proxy.restore()
 
 
-@pytest.mark.parametrize("backend", BROKERS)
-def test_submissions_while_the_broker_is_down(backend: str, tmp_path: Path) -> None:
+def submit_while_the_broker_is_down(backend: str, data_dir: Path) -> None:
     with TcpProxy(6379) as proxy:
         through_proxy = proxy.route if backend == "postgres-redis" else None
         with fault_run(
-            "submit while broker down", backend, tmp_path, broker_via=through_proxy
+            "submit while broker down", backend, data_dir, broker_via=through_proxy
         ) as run:
             # Given a broker that is down, for the API and the workers alike
             with _broker_down(backend, proxy):
@@ -45,3 +44,11 @@ def test_submissions_while_the_broker_is_down(backend: str, tmp_path: Path) -> N
             # Then every article waited in the outbox, and is published once the broker is back
             assert waiting == run.workload.articles
             run.conclude()
+
+
+outcomes = side_by_side(submit_while_the_broker_is_down)
+
+
+@pytest.mark.parametrize("backend", BROKERS)
+def test_submissions_while_the_broker_is_down(backend: str, outcomes: Outcomes) -> None:
+    outcomes.check(backend)

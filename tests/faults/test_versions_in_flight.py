@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.harness import BROKERS, FaultRun, fault_run
+from tests.faults.harness import BROKERS, FaultRun, Outcomes, fault_run, side_by_side
 from tests.faults.inject import pause
 from tests.faults.workload import ARTICLES
 
@@ -31,9 +31,8 @@ def _next_versions_over(run: FaultRun, statuses: tuple[str, ...], per_status: in
     return len(chosen)
 
 
-@pytest.mark.parametrize("backend", BROKERS)
-def test_new_versions_while_old_ones_are_in_the_chain(backend: str, tmp_path: Path) -> None:
-    with fault_run("versions in flight", backend, tmp_path) as run:
+def send_new_versions_while_old_ones_are_in_the_chain(backend: str, data_dir: Path) -> None:
+    with fault_run("versions in flight", backend, data_dir) as run:
         # Given 170 articles sent once, and 30 sent as five versions in a burst
         steady = run.first_versions(ARTICLES - BURSTS)
         bursts = [(k, v) for k in range(ARTICLES - BURSTS, ARTICLES) for v in range(1, 6)]
@@ -50,3 +49,11 @@ def test_new_versions_while_old_ones_are_in_the_chain(backend: str, tmp_path: Pa
 
         # Then each article ends live at its newest version, once everywhere
         run.conclude()
+
+
+outcomes = side_by_side(send_new_versions_while_old_ones_are_in_the_chain)
+
+
+@pytest.mark.parametrize("backend", BROKERS)
+def test_new_versions_while_old_ones_are_in_the_chain(backend: str, outcomes: Outcomes) -> None:
+    outcomes.check(backend)
