@@ -184,7 +184,8 @@ def fit_letters(docs: Sequence[Counter[str]], gold: Sequence[str], params: Param
     matrix.indices = matrix.indices.astype(np.int32)
     matrix.indptr = matrix.indptr.astype(np.int32)
     labels = np.array([SECTIONS.index(name) for name in gold])
-    svm = LinearSVC(C=params.svm_c, fit_intercept=False, max_iter=10_000).fit(matrix, labels)
+    svm = LinearSVC(C=params.svm_c, fit_intercept=False, max_iter=10_000, random_state=0)
+    svm = svm.fit(matrix, labels)
     coef = svm.coef_
     weights = _centred(
         {key: [float(coef[s, index[key]]) for s in range(len(SECTIONS))] for key in vocab}
