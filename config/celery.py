@@ -51,5 +51,9 @@ def celery_config(settings: Settings) -> dict[str, Any]:
             "store_processed": False,
         }
     elif settings.broker.startswith(("redis", "rediss")):
-        config["broker_transport_options"] = {"visibility_timeout": 3600}
+        options: dict[str, Any] = {"visibility_timeout": 3600}
+        if settings.queue_prefix:
+            # kombu's own keys (unacked, bindings) too, so deployments can share a Redis db
+            options["global_keyprefix"] = f"{settings.queue_prefix}:"
+        config["broker_transport_options"] = options
     return config

@@ -88,7 +88,8 @@ def rabbitmq_stopped() -> Iterator[None]:
 
 def forget_redis_messages(url: str, prefix: str) -> int:
     """What a Redis restart without persistence loses, for this run only: its queues, bindings
-    and unacknowledged messages. Other runs may share the db number, so no FLUSHDB.
+    and unacknowledged messages, every one under the run's key prefix. Other runs may share the
+    db number, so no FLUSHDB.
 
     Returns how many messages were lost.
     """
@@ -96,14 +97,12 @@ def forget_redis_messages(url: str, prefix: str) -> int:
     try:
         forgotten = 0
         for key in client.scan_iter(f"*{prefix}*"):
-            if client.type(key) == b"list":
+            kind = client.type(key)
+            if kind == b"list":
                 forgotten += int(client.llen(key))
+            elif kind == b"hash" and key.endswith(b":unacked"):
+                forgotten += int(client.hlen(key))
             client.delete(key)
-        for tag, message in client.hscan_iter("unacked"):
-            if prefix.encode() in message:
-                client.hdel("unacked", tag)
-                client.zrem("unacked_index", tag)
-                forgotten += 1
         return forgotten
     finally:
         client.close()

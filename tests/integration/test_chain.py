@@ -176,3 +176,25 @@ def test_a_lost_message_is_sent_again_by_the_sweeper(system: RunningSystem) -> N
     status = system.wait_for(accepted.id, "live", timeout=120)
     assert system.get(status["urls"]["page"]).status_code == 200
     assert _ticker_ids(system).count(accepted.id) == 1
+
+
+def test_on_redis_kombu_keeps_its_own_keys_under_the_queue_prefix(system: RunningSystem) -> None:
+    if not system.settings.broker.startswith("redis"):
+        pytest.skip("Redis only: other brokers keep no keys of their own")
+    import redis
+
+    # Given a deployment with a queue prefix that has run an article through the chain
+    system.wait_for(
+        system.submit({**SEED_ARTICLE, "title": "مقال لفحص مفاتيح Redis"})["id"], "live"
+    )
+
+    # Then kombu's bindings are under the prefix, so another deployment in the same db and
+    # the cleanup after it never touch them
+    client = redis.Redis.from_url(system.settings.broker)
+    try:
+        bindings = [key.decode() for key in client.scan_iter("*_kombu.binding.*")]
+    finally:
+        client.close()
+    ours = [key for key in bindings if system.settings.queue_prefix in key]
+    assert ours
+    assert all(key.startswith(f"{system.settings.queue_prefix}:") for key in ours), ours
