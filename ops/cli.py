@@ -18,7 +18,7 @@ from config.logging import configure_logging
 from config.settings import Settings, get_settings
 from ops import supervisor
 from ops.wiring import make_outputs, make_store, make_tokens
-from pipeline.errors import NashrError
+from pipeline.errors import NashrError, TransientError
 from pipeline.models import MAX_ARTICLE_ID
 from pipeline.store.migrate import upgrade
 from pipeline.store.tokens import Role
@@ -314,6 +314,12 @@ def beat() -> None:
 def main() -> None:
     try:
         app()
+    except TransientError as exc:
+        typer.echo(
+            f"nashr: {exc} (is the database in NASHR_DATABASE_URL running and reachable?)",
+            err=True,
+        )
+        raise SystemExit(1) from None
     except NashrError as exc:
         typer.echo(f"nashr: {exc} (has `nashr migrate` run on this database?)", err=True)
         raise SystemExit(1) from None

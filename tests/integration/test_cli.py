@@ -70,6 +70,26 @@ def test_migrate_creates_the_database_and_can_run_again(tmp_path: Path) -> None:
     assert ok(nashr(tmp_path, "migrate"))[-1] == "schema is up to date"
 
 
+def test_migrate_without_a_database_says_so_in_one_line_without_the_password(
+    tmp_path: Path,
+) -> None:
+    # Given a PostgreSQL URL where nothing listens (port 1), with a password in it
+    unreachable = "postgresql://editor:s3cret-pw@127.0.0.1:1/nashr"
+
+    # When an operator migrates, or asks for a status
+    for args in (("migrate",), ("status", "1")):
+        result = nashr(tmp_path, *args, NASHR_DATABASE_URL=unreachable)
+
+        # Then it fails with one line naming the problem: no traceback, no password
+        assert result.returncode == 1, (args, result.stdout, result.stderr)
+        assert result.stderr.strip().splitlines() == [
+            "nashr: database unavailable: OperationalError "
+            "(is the database in NASHR_DATABASE_URL running and reachable?)"
+        ], args
+        assert "Traceback" not in result.stderr + result.stdout
+        assert "s3cret" not in result.stderr + result.stdout
+
+
 def test_token_create_prints_the_token_last_and_stores_only_its_hash(data_dir: Path) -> None:
     lines = ok(nashr(data_dir, "token", "create", "--name", "x", "--role", "editor"))
     token = lines[-1]
