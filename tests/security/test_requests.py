@@ -337,3 +337,23 @@ def test_a_body_of_many_unknown_fields_gets_a_short_answer(api: SecureApi) -> No
     assert len(detail) == 51 and detail[-1]["reason"].endswith("more problems not listed")
     assert len(response.content) < len(many) / 10
     assert api.counts() == before
+
+
+def test_behind_a_proxy_on_this_host_each_reader_has_their_own_report_budget(
+    server: Server,
+) -> None:
+    """uvicorn trusts X-Forwarded-For from 127.0.0.1 (as nginx on the same host, or nginx in
+    docker-compose with --forwarded-allow-ips), so the limit counts readers, not the proxy."""
+
+    def report(reader: str, n: int) -> int:
+        url = f"{server.url}/articles/{900_000 + n}/images/0/reports"
+        headers = {"X-Forwarded-For": reader}
+        return httpx.post(url, headers=headers, timeout=5).status_code
+
+    budget = server.settings.report_rate
+    # Given one reader behind the proxy who has spent the whole budget (probes count too)
+    assert {report("198.51.100.7", n) for n in range(budget)} == {404}
+    assert report("198.51.100.7", budget) == 429
+
+    # Then another reader behind the same proxy is not held back
+    assert report("198.51.100.8", 0) == 404
