@@ -69,8 +69,13 @@ def article_status(article_id: int, request: Request, _caller: AnyCaller) -> dic
         raise BadRequest(404, [{"field": "id", "reason": "no such article"}])
     threshold = state.settings.image_report_threshold
     reports = [
-        {"index": index, "count": count, "over_threshold": count >= threshold}
-        for index, count in state.reports.counts(article_id).items()
+        {
+            "index": index,
+            "count": found.count,
+            "over_threshold": found.count >= threshold,
+            "hidden": found.hidden,
+        }
+        for index, found in state.reports.summary(article_id).items()
     ]
     return found.as_json() | {
         "urls": {"page": article_path(found.id), "json": article_json_path(found.id)},

@@ -1,7 +1,9 @@
 """POST /articles/{id}/images/{n}/reports: readers flag an image; public, rate-limited per client.
 
-It writes one counter and nothing else, so the worst a flood can do is raise a number that
-editors read; the limiter keeps one client from doing even that quickly.
+It writes the reports' own tables and nothing else: one report per reader (a hash of the client
+address) per image, and at `NASHR_IMAGE_REPORT_THRESHOLD` readers the image is marked hidden;
+the sweeper then republishes the article without it. The limiter keeps one client from even
+probing quickly.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from fastapi.responses import JSONResponse
 
 from ingest.errors import BadRequest, problem_responses
 from pipeline.models import MAX_ARTICLE_ID, MAX_IMAGES
+from pipeline.store.reports import reader_key
 
 router = APIRouter()
 
@@ -36,10 +39,14 @@ async def report_image(article_id: int, image_index: int, request: Request) -> J
         )
     if not (0 < article_id <= MAX_ARTICLE_ID and 0 <= image_index < MAX_IMAGES):
         raise BadRequest(404, [{"field": "image", "reason": "no such image"}])
-    count = await run_in_threadpool(state.reports.report, article_id, image_index)
-    if count is None:
+    threshold = state.settings.image_report_threshold
+    report = await run_in_threadpool(
+        state.reports.report, article_id, image_index, reader_key(client), threshold
+    )
+    if report is None:
         raise BadRequest(404, [{"field": "image", "reason": "no such image"}])
+    status = "received" if report.counted else "already_received"
     return JSONResponse(
-        {"article_id": article_id, "image_index": image_index, "status": "received"},
+        {"article_id": article_id, "image_index": image_index, "status": status},
         status_code=202,
     )

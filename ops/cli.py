@@ -19,8 +19,10 @@ from config.settings import Settings, get_settings
 from ops import supervisor
 from ops.wiring import make_outputs, make_store, make_tokens
 from pipeline.errors import NashrError, TransientError
-from pipeline.models import MAX_ARTICLE_ID
+from pipeline.models import MAX_ARTICLE_ID, MAX_IMAGES
+from pipeline.store import connect
 from pipeline.store.migrate import upgrade
+from pipeline.store.reports import ReportStore
 from pipeline.store.tokens import Role
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="nashr: Arabic news publishing.")
@@ -284,6 +286,24 @@ def republish(
         raise typer.Exit(1)
     else:
         typer.echo(f"article {article_id} republished")
+
+
+@app.command("show-image")
+def show_image(
+    article_id: Annotated[int, typer.Argument()],
+    image_index: Annotated[int, typer.Argument(help="The image's place, counted from 0.")],
+) -> None:
+    """Show again an image readers' reports have hidden, and republish its article."""
+    settings = _settings()
+    upgrade(settings.database)
+    reports = ReportStore(connect(settings.database))
+    if not (_is_id(article_id) and 0 <= image_index < MAX_IMAGES) or not reports.show_again(
+        article_id, image_index
+    ):
+        typer.echo(f"image {image_index} of article {article_id} is not hidden", err=True)
+        raise typer.Exit(1)
+    make_outputs(settings).republish(article_id)
+    typer.echo(f"image {image_index} of article {article_id} is shown again")
 
 
 @app.command()

@@ -8,9 +8,12 @@ from datetime import timedelta
 from celery import shared_task
 
 from pipeline.store.database import utcnow
-from tasks.runtime import get_runtime
+from tasks.runtime import Runtime, get_runtime
 
 log = logging.getLogger(__name__)
+
+HIDES_PER_SWEEP = 20
+"""Articles republished for hidden images per sweep, so one sweep stays well inside its limit."""
 
 
 @shared_task(name="nashr.sweep", acks_late=True, ignore_result=True, time_limit=60)
@@ -18,6 +21,7 @@ def sweep() -> int:
     runtime = get_runtime()
     cutoff = utcnow() - timedelta(seconds=runtime.settings.stuck_after_seconds)
     runtime.outputs.rebuild_pending()
+    hide_reported_images(runtime)
     pending = runtime.articles.pending(cutoff)
     if pending:
         # A version whose step queue still holds messages is most likely waiting in it, not
@@ -32,6 +36,23 @@ def sweep() -> int:
     if pending:
         log.info("swept", extra={"found": len(pending), "sent": sent})
     return sent
+
+
+def hide_reported_images(runtime: Runtime) -> int:
+    """Republish articles whose readers have had an image hidden since their files were written.
+
+    The report endpoint only marks the image; doing the rebuild here keeps readers away from
+    the broker and makes the republish as sure as the sweep itself.
+    """
+    due = runtime.reports.due_for_republish(limit=HIDES_PER_SWEEP)
+    if not due:
+        return 0
+    articles = sorted({article_id for article_id, _ in due})
+    for article_id in articles:
+        runtime.outputs.republish(article_id)
+    runtime.reports.republished(due)
+    log.info("reported images hidden", extra={"articles": articles, "images": len(due)})
+    return len(articles)
 
 
 @shared_task(name="nashr.refresh", acks_late=True, ignore_result=True, time_limit=300)

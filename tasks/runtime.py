@@ -12,6 +12,7 @@ from pipeline.models import SiteInfo
 from pipeline.outputs import Outputs, OutputSizes
 from pipeline.store import ArticleStore, connect
 from pipeline.store.files import SiteFiles
+from pipeline.store.reports import ReportStore
 from tasks.dispatch import Dispatcher
 
 
@@ -21,6 +22,7 @@ class Runtime:
     articles: ArticleStore
     outputs: Outputs
     dispatcher: Dispatcher
+    reports: ReportStore
 
 
 def build_outputs(settings: Settings, articles: ArticleStore) -> Outputs:
@@ -39,9 +41,11 @@ def build_outputs(settings: Settings, articles: ArticleStore) -> Outputs:
 
 
 def build_runtime(settings: Settings) -> Runtime:
-    articles = ArticleStore(connect(settings.database))
+    engine = connect(settings.database)
+    articles = ArticleStore(engine)
     outputs = build_outputs(settings, articles)
-    return Runtime(settings, articles, outputs, Dispatcher(current_app, settings))
+    dispatcher = Dispatcher(current_app, settings)
+    return Runtime(settings, articles, outputs, dispatcher, ReportStore(engine))
 
 
 @cache

@@ -1,14 +1,19 @@
-"""Readers' reports of images: one counter per (article, image), the only thing readers write.
+"""Readers' reports of images: the only thing readers write, and what hides an image.
 
-The table sits on the same metadata as `pipeline/store/schema.py` (migration 0002 creates it),
-so the migrations' environment and every query see one schema.
+One report per reader per image: a reader is a hash of the client address, so the table holds
+no address. When distinct readers reach the threshold the image is marked hidden and due for
+a republish, which the sweeper does; rendering leaves hidden images out. The tables sit on the
+same metadata as `pipeline/store/schema.py` (migrations 0002 and 0004 create them).
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Column, Engine, Integer, Table, select
+from sqlalchemy import Boolean, Column, Engine, Integer, String, Table, false, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from pipeline.store.database import transaction
@@ -20,8 +25,40 @@ image_reports = Table(
     Column("article_id", Integer, primary_key=True),
     Column("image_index", Integer, primary_key=True),
     Column("count", Integer, nullable=False),
+    Column("hidden", Boolean, nullable=False, server_default=false()),
+    Column("republish_due", Boolean, nullable=False, server_default=false()),
 )
 """No foreign key: a report never blocks, nor is blocked by, the article's own writes."""
+
+image_report_readers = Table(
+    "image_report_readers",
+    metadata,
+    Column("article_id", Integer, primary_key=True),
+    Column("image_index", Integer, primary_key=True),
+    Column("reader", String(32), primary_key=True),
+)
+"""Who has reported an image already, as a hash: a second report from them counts for nothing."""
+
+
+def reader_key(address: str) -> str:
+    """The reader as the tables hold it: not the address itself."""
+    return hashlib.sha256(f"nashr-image-report:{address}".encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Report:
+    """What one report did: the image's count of distinct readers, and whether it is hidden."""
+
+    count: int
+    counted: bool
+    """False when this reader had reported this image before."""
+    hidden: bool
+
+
+@dataclass(frozen=True)
+class ImageReports:
+    count: int
+    hidden: bool
 
 
 class ReportStore:
@@ -30,8 +67,14 @@ class ReportStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def report(self, article_id: int, image_index: int) -> int | None:
-        """Add one report and return the new count; None when no live article has that image."""
+    def report(
+        self, article_id: int, image_index: int, reader: str, threshold: int
+    ) -> Report | None:
+        """Count one reader's report; hide the image once `threshold` readers have reported it.
+
+        None when no live article has that image. All in one transaction: the reader, the
+        count and the hiding are written together or not at all.
+        """
         with transaction(self.engine) as db:
             content = db.execute(
                 select(article_versions.c.content)
@@ -41,26 +84,108 @@ class ReportStore:
             if not 0 <= image_index < _image_count(content):
                 return None
             dialect = postgresql if db.dialect.name == "postgresql" else sqlite
-            insert = dialect.insert(image_reports).values(
-                article_id=article_id, image_index=image_index, count=1
-            )
+            key = {"article_id": article_id, "image_index": image_index}
+            first_time = db.execute(
+                dialect.insert(image_report_readers)
+                .values(**key, reader=reader)
+                .on_conflict_do_nothing()
+                .returning(image_report_readers.c.reader)
+            ).first()
+            if first_time is None:
+                before = db.execute(
+                    select(image_reports.c.count, image_reports.c.hidden).where(_is(key))
+                ).one()
+                return Report(int(before[0]), counted=False, hidden=bool(before[1]))
             count: int = db.execute(
-                insert.on_conflict_do_update(
+                dialect.insert(image_reports)
+                .values(**key, count=1)
+                .on_conflict_do_update(
                     index_elements=["article_id", "image_index"],
                     set_={"count": image_reports.c.count + 1},
-                ).returning(image_reports.c.count)
+                )
+                .returning(image_reports.c.count)
             ).scalar_one()
-        return count
+            hidden = count >= threshold
+            if hidden:
+                db.execute(
+                    update(image_reports)
+                    .where(_is(key), image_reports.c.hidden.is_(False))
+                    .values(hidden=True, republish_due=True)
+                )
+        return Report(count, counted=True, hidden=hidden)
 
     def counts(self, article_id: int) -> dict[int, int]:
-        """Reports per image index of one article, for editors."""
+        """Distinct readers who reported each image of one article."""
+        return {index: found.count for index, found in self.summary(article_id).items()}
+
+    def summary(self, article_id: int) -> dict[int, ImageReports]:
+        """Reports and hiding per image index of one article, for editors."""
         with transaction(self.engine) as db:
             rows = db.execute(
-                select(image_reports.c.image_index, image_reports.c.count)
+                select(image_reports.c.image_index, image_reports.c.count, image_reports.c.hidden)
                 .where(image_reports.c.article_id == article_id)
                 .order_by(image_reports.c.image_index)
             ).all()
-        return {int(index): int(count) for index, count in rows}
+        return {int(index): ImageReports(int(count), bool(hidden)) for index, count, hidden in rows}
+
+    def due_for_republish(self, limit: int) -> list[tuple[int, int]]:
+        """(article, image) pairs hidden since the article's files were last written."""
+        with transaction(self.engine) as db:
+            rows = db.execute(
+                select(image_reports.c.article_id, image_reports.c.image_index)
+                .where(image_reports.c.republish_due.is_(True))
+                .order_by(image_reports.c.article_id, image_reports.c.image_index)
+                .limit(limit)
+            ).all()
+        return [(int(a), int(i)) for a, i in rows]
+
+    def republished(self, pairs: Iterable[tuple[int, int]]) -> None:
+        """Mark exactly these as written: an image hidden meanwhile stays due for the next sweep."""
+        with transaction(self.engine) as db:
+            for article_id, image_index in pairs:
+                key = {"article_id": article_id, "image_index": image_index}
+                db.execute(update(image_reports).where(_is(key)).values(republish_due=False))
+
+    def show_again(self, article_id: int, image_index: int) -> bool:
+        """An editor's override: the image is shown, its reports and readers are forgotten (so
+        it takes the threshold again to hide it). False when it was not hidden."""
+        key = {"article_id": article_id, "image_index": image_index}
+        with transaction(self.engine) as db:
+            shown = db.execute(
+                update(image_reports)
+                .where(_is(key), image_reports.c.hidden.is_(True))
+                .values(hidden=False, count=0, republish_due=False)
+            ).rowcount
+            if shown:
+                db.execute(
+                    image_report_readers.delete().where(
+                        image_report_readers.c.article_id == article_id,
+                        image_report_readers.c.image_index == image_index,
+                    )
+                )
+        return bool(shown)
+
+
+def hidden_images(db: Any, article_ids: Iterable[int]) -> dict[int, set[int]]:
+    """Hidden image indexes per article, for the views that render articles."""
+    ids = list(article_ids)
+    if not ids:
+        return {}
+    rows = db.execute(
+        select(image_reports.c.article_id, image_reports.c.image_index).where(
+            image_reports.c.article_id.in_(ids), image_reports.c.hidden.is_(True)
+        )
+    ).all()
+    found: dict[int, set[int]] = {}
+    for article_id, image_index in rows:
+        found.setdefault(int(article_id), set()).add(int(image_index))
+    return found
+
+
+def _is(key: Mapping[str, int]) -> Any:
+    return (image_reports.c.article_id == key["article_id"]) & (
+        image_reports.c.image_index == key["image_index"]
+    )
 
 
 def _image_count(content: Any) -> int:

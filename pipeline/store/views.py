@@ -7,10 +7,11 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 
 from pipeline.errors import TransientError
-from pipeline.models import CleanArticle, Image, PublishedArticle, Section, SourceLink, Tag
+from pipeline.models import CleanArticle, PublishedArticle, Section, SourceLink, Tag
 from pipeline.states import Status
 from pipeline.store.database import transaction
 from pipeline.store.records import ArticleStatus, StepEvent, aware
+from pipeline.store.reports import hidden_images
 from pipeline.store.schema import (
     IS_CURRENT_VERSION,
     IS_LIVE_VERSION,
@@ -116,10 +117,12 @@ class ViewQueries:
                 .order_by(articles.c.first_published_at.desc(), articles.c.id.desc())
                 .limit(limit)
             ).all()
-        return [_to_published(r._mapping) for r in rows]
+            hidden = hidden_images(db, (r.id for r in rows))
+        return [_to_published(r._mapping, hidden.get(r.id, set())) for r in rows]
 
 
-def _to_published(m: Any) -> PublishedArticle:
+def _to_published(m: Any, hidden: set[int]) -> PublishedArticle:
+    """The live version as readers get it: images readers have had hidden are marked so."""
     content = CleanArticle.model_validate(m["content"])
     return PublishedArticle(
         id=m["id"],
@@ -128,7 +131,10 @@ def _to_published(m: Any) -> PublishedArticle:
         paragraphs=content.paragraphs,
         tags=[Tag.model_validate(t) for t in m["tags"] or []],
         section=Section.model_validate(m["section"]) if m["section"] else None,
-        images=[Image.model_validate(i) for i in content.images],
+        images=[
+            image.model_copy(update={"hidden": True}) if index in hidden else image
+            for index, image in enumerate(content.images)
+        ],
         source=SourceLink.model_validate(m["source"]),
         breaking=content.breaking,
         category=content.category,

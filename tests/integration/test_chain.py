@@ -8,9 +8,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
 from pipeline.models import Submission
 from pipeline.states import Step
+from tests.services import wait_until
 from tests.system import BACKENDS, SEED_ARTICLE, RunningSystem, running_system
 
 pytestmark = pytest.mark.integration
@@ -198,3 +200,36 @@ def test_on_redis_kombu_keeps_its_own_keys_under_the_queue_prefix(system: Runnin
     ours = [key for key in bindings if system.settings.queue_prefix in key]
     assert ours
     assert all(key.startswith(f"{system.settings.queue_prefix}:") for key in ours), ours
+
+
+def test_an_image_readers_report_enough_is_hidden_without_an_editor(system: RunningSystem) -> None:
+    # Given a live article with two images
+    images = [
+        {"url": "https://news.example/img/report-a.jpg", "caption": "أ"},
+        {"url": "https://news.example/img/report-b.jpg", "caption": "ب"},
+    ]
+    payload = {**SEED_ARTICLE, "title": "مقال بصورتين للإبلاغ", "images": images}
+    status = system.wait_for(system.submit(payload)["id"], "live")
+    page_path, json_path = status["urls"]["page"], status["urls"]["json"]
+    assert "report-a.jpg" in system.get(page_path).text
+
+    # When as many readers as the threshold report the first one (one of them twice)
+    threshold = system.settings.image_report_threshold
+    url = f"/articles/{status['id']}/images/0/reports"
+    for n in [*range(threshold), 0]:
+        reader = TestClient(system.client.app, client=(f"198.51.100.{n + 1}", 50000))
+        assert reader.post(url).status_code == 202
+
+    # Then the sweeper republishes the article without it: page, JSON and feed
+    def hidden_everywhere() -> bool:
+        page, data = system.get(page_path).text, system.get(json_path).json()
+        feed = system.get("/feeds/rss.xml").text
+        return (
+            "report-a.jpg" not in page + json.dumps(data) + feed
+            and "report-b.jpg" in page
+            and [image["url"] for image in data["images"]] == [images[1]["url"]]
+        )
+
+    wait_until(lambda: hidden_everywhere() or None, 60, "the reported image to be hidden")
+    reports = system.status(status["id"])["image_reports"]
+    assert reports == [{"index": 0, "count": threshold, "over_threshold": True, "hidden": True}]

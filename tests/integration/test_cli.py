@@ -177,6 +177,41 @@ def test_retry_with_nothing_failed_lists_nothing(data_dir: Path) -> None:
     assert ok(nashr(data_dir, "retry")) == []
 
 
+def test_show_image_brings_back_a_hidden_image_and_republishes(data_dir: Path) -> None:
+    from pipeline.store import ArticleStore
+    from pipeline.store.reports import ReportStore
+    from tests.security.test_image_reports import TWO_IMAGES, make_live_in
+
+    # Given a live article whose first image readers have hidden
+    engine = connect(f"sqlite:///{data_dir / 'nashr.sqlite'}")
+    article_id = make_live_in(ArticleStore(engine), TWO_IMAGES)
+    reports = ReportStore(engine)
+    for n in range(3):
+        assert reports.report(article_id, 0, f"reader-{n}", threshold=3) is not None
+    assert reports.summary(article_id)[0].hidden
+
+    # When an editor shows it again
+    lines = ok(nashr(data_dir, "show-image", str(article_id), "0"))
+
+    # Then it is shown, its count starts over, and its page and JSON have it again
+    assert lines[-1] == f"image 0 of article {article_id} is shown again"
+    assert reports.summary(article_id)[0].count == 0
+    assert not reports.summary(article_id)[0].hidden
+    published = ArticleStore(engine).published(article_id)
+    assert published is not None
+    site_dir = Settings(data_dir=data_dir).site_dir
+    written = json.loads((site_dir / published.json_path.lstrip("/")).read_text(encoding="utf-8"))
+    assert [image["url"] for image in written["images"]] == [
+        image["url"] for image in TWO_IMAGES["images"]
+    ]
+    engine.dispose()
+
+    # And an image that is not hidden, or not there, is an error
+    for args in (("show-image", str(article_id), "0"), ("show-image", str(article_id), "7")):
+        result = nashr(data_dir, *args)
+        assert result.returncode == 1 and "is not hidden" in result.stderr
+
+
 def test_republish_of_an_unknown_article_exits_1(data_dir: Path) -> None:
     result = nashr(data_dir, "republish", "12345")
     assert result.returncode == 1

@@ -3,6 +3,7 @@ write its own counter and nothing else, whatever the path says."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,9 +13,10 @@ from fastapi.testclient import TestClient
 
 from ingest.ratelimit import SlidingWindowLimiter
 from pipeline.models import Submission
-from pipeline.site import render_article_page
+from pipeline.site import render_article_json, render_article_page
 from pipeline.source import attach_source
 from pipeline.states import Status, Step
+from pipeline.store import ArticleStore
 from pipeline.store.reports import ReportStore
 from pipeline.validate import validate
 from tests.security.harness import SecureApi, secure_api
@@ -28,8 +30,11 @@ RATE = 5
 
 
 def make_live(api: SecureApi, payload: dict[str, Any]) -> int:
+    return make_live_in(api.app.state.articles, payload)
+
+
+def make_live_in(store: ArticleStore, payload: dict[str, Any]) -> int:
     """Take a submission to `published` through the store, as the steps would, without a worker."""
-    store = api.app.state.articles
     submission = Submission.model_validate(payload)
     accepted = store.accept(submission)
     clean = validate(submission)
@@ -91,8 +96,8 @@ def test_reports_count_and_editors_see_them_against_the_threshold(api: SecureApi
     # Then the editors' status shows both counts and which image reached the threshold
     status = api.client.get(f"/articles/{article_id}", headers=api.editor).json()
     assert status["image_reports"] == [
-        {"index": 0, "count": threshold, "over_threshold": True},
-        {"index": 1, "count": 1, "over_threshold": False},
+        {"index": 0, "count": threshold, "over_threshold": True, "hidden": True},
+        {"index": 1, "count": 1, "over_threshold": False, "hidden": False},
     ]
 
 
@@ -129,7 +134,7 @@ def test_one_client_is_limited_and_others_are_not(api: SecureApi) -> None:
     assert refused.headers["content-type"].startswith("application/json")
     assert refused.json()["detail"][0]["reason"]
     assert 1 <= int(refused.headers["retry-after"]) <= 60
-    assert ReportStore(api.engine).counts(article_id) == {0: RATE}
+    assert ReportStore(api.engine).counts(article_id) == {0: 1}  # one reader, one report
     # Another reader is not held back by the flooder
     assert from_address(api, "203.0.113.10").post(reports_path(article_id, 0)).status_code == 202
 
@@ -235,7 +240,7 @@ def test_a_report_writes_its_counter_and_nothing_else(api: SecureApi) -> None:
     # Then only the counters moved: no article, version, outbox row, event or file changed
     assert api.snapshot() == rows
     assert files() == on_disk
-    assert ReportStore(api.engine).counts(article_id) == {0: 2, 1: 1}
+    assert ReportStore(api.engine).counts(article_id) == {0: 1, 1: 1}
 
 
 def test_the_limiter_slides_and_forgets_the_least_recent_client() -> None:
@@ -249,3 +254,62 @@ def test_the_limiter_slides_and_forgets_the_least_recent_client() -> None:
     for client in ("b", "c", "d"):
         limiter.allow(client)
     assert "a" not in limiter._events and len(limiter._events) == 3
+
+
+def test_a_reader_who_reports_again_is_counted_once(api: SecureApi) -> None:
+    article_id = make_live(api, TWO_IMAGES)
+    reader = from_address(api, "198.51.100.60")
+
+    first = reader.post(reports_path(article_id, 0))
+    again = reader.post(reports_path(article_id, 0))
+
+    assert first.json()["status"] == "received"
+    assert again.status_code == 202  # the page's notice reads the same either way
+    assert again.json()["status"] == "already_received"
+    assert ReportStore(api.engine).counts(article_id) == {0: 1}
+    # and no table holds the reader's address
+    assert "198.51.100.60" not in repr(api.snapshot()) + repr(_report_rows(api))
+
+
+def _report_rows(api: SecureApi) -> list[tuple[object, ...]]:
+    from sqlalchemy import select
+
+    from pipeline.store.reports import image_report_readers
+
+    with api.engine.connect() as db:
+        return [tuple(row) for row in db.execute(select(image_report_readers))]
+
+
+def test_at_the_threshold_the_image_is_hidden_from_every_view(api: SecureApi) -> None:
+    # Given a live article with two images, shown to readers
+    article_id = make_live(api, TWO_IMAGES)
+    store = api.app.state.articles
+    threshold = api.settings.image_report_threshold
+    reports = ReportStore(api.engine)
+
+    # When one reader short of the threshold report the first image, nothing is hidden
+    for n in range(threshold - 1):
+        assert from_address(api, f"192.0.2.{n}").post(reports_path(article_id, 0)).is_success
+    assert reports.due_for_republish(10) == []
+    assert [image.hidden for image in store.published(article_id).images] == [False, False]
+
+    # And when the last one does, the image is hidden and due for a republish, once
+    assert from_address(api, "192.0.2.99").post(reports_path(article_id, 0)).is_success
+    assert from_address(api, "192.0.2.98").post(reports_path(article_id, 0)).is_success
+    assert reports.due_for_republish(10) == [(article_id, 0)]
+    article = store.published(article_id)
+    assert [image.hidden for image in article.images] == [True, False]
+
+    # Then the page and the JSON leave it out; the other image keeps its own index
+    page = render_article_page(article, SITE, [])
+    assert "img/a.jpg" not in page and "img/b.jpg" in page
+    assert 'data-image-index="1"' in page and 'data-image-index="0"' not in page
+    data = json.loads(render_article_json(article, SITE))
+    assert [image["url"] for image in data["images"]] == ["https://news.example/img/b.jpg"]
+
+    # And once republished it is no longer due, while a later hide is
+    reports.republished([(article_id, 0)])
+    assert reports.due_for_republish(10) == []
+    for n in range(threshold):
+        assert from_address(api, f"192.0.2.{50 + n}").post(reports_path(article_id, 1)).is_success
+    assert reports.due_for_republish(10) == [(article_id, 1)]

@@ -1,0 +1,38 @@
+"""image hiding: one report per reader per image, and images hidden at the threshold
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-11-29 11:00:00.000000
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0004"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "image_report_readers",
+        sa.Column("article_id", sa.Integer(), nullable=False),
+        sa.Column("image_index", sa.Integer(), nullable=False),
+        sa.Column("reader", sa.String(32), nullable=False),
+        sa.PrimaryKeyConstraint("article_id", "image_index", "reader"),
+    )
+    with op.batch_alter_table("image_reports") as batch:
+        batch.add_column(
+            sa.Column("hidden", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+        batch.add_column(
+            sa.Column("republish_due", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("image_reports") as batch:
+        batch.drop_column("republish_due")
+        batch.drop_column("hidden")
+    op.drop_table("image_report_readers")
