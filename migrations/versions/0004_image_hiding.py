@@ -1,4 +1,5 @@
-"""image hiding: one report per reader per image, and images hidden at the threshold
+"""image hiding: one report per reader per image, images hidden at the threshold, and the URL
+of the image the reports are about (a new version may put another image in its place)
 
 Revision ID: 0004
 Revises: 0003
@@ -29,10 +30,12 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("republish_due", sa.Boolean(), nullable=False, server_default=sa.false())
         )
+        batch.add_column(sa.Column("image_url", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("image_reports") as batch:
+        batch.drop_column("image_url")
         batch.drop_column("republish_due")
         batch.drop_column("hidden")
     op.drop_table("image_report_readers")

@@ -13,7 +13,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Boolean, Column, Engine, Integer, String, Table, false, select, update
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Engine,
+    Integer,
+    String,
+    Table,
+    Text,
+    false,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from pipeline.store.database import transaction
@@ -27,6 +38,7 @@ image_reports = Table(
     Column("count", Integer, nullable=False),
     Column("hidden", Boolean, nullable=False, server_default=false()),
     Column("republish_due", Boolean, nullable=False, server_default=false()),
+    Column("image_url", Text, nullable=True),
 )
 """No foreign key: a report never blocks, nor is blocked by, the article's own writes."""
 
@@ -81,10 +93,12 @@ class ReportStore:
                 .join(articles, IS_LIVE_VERSION)
                 .where(articles.c.id == article_id)
             ).scalar_one_or_none()
-            if not 0 <= image_index < _image_count(content):
+            url = _image_url(content, image_index)
+            if url is None:
                 return None
             dialect = postgresql if db.dialect.name == "postgresql" else sqlite
             key = {"article_id": article_id, "image_index": image_index}
+            _forget_if_replaced(db, key, url)
             first_time = db.execute(
                 dialect.insert(image_report_readers)
                 .values(**key, reader=reader)
@@ -98,10 +112,10 @@ class ReportStore:
                 return Report(int(before[0]), counted=False, hidden=bool(before[1]))
             count: int = db.execute(
                 dialect.insert(image_reports)
-                .values(**key, count=1)
+                .values(**key, count=1, image_url=url)
                 .on_conflict_do_update(
                     index_elements=["article_id", "image_index"],
-                    set_={"count": image_reports.c.count + 1},
+                    set_={"count": image_reports.c.count + 1, "image_url": url},
                 )
                 .returning(image_reports.c.count)
             ).scalar_one()
@@ -166,20 +180,39 @@ class ReportStore:
         return bool(shown)
 
 
-def hidden_images(db: Any, article_ids: Iterable[int]) -> dict[int, set[int]]:
-    """Hidden image indexes per article, for the views that render articles."""
+def hidden_images(db: Any, article_ids: Iterable[int]) -> dict[int, dict[int, str | None]]:
+    """Hidden images per article, index -> the URL readers reported there, for the views: an
+    image hides only while the same URL is still in that place."""
     ids = list(article_ids)
     if not ids:
         return {}
     rows = db.execute(
-        select(image_reports.c.article_id, image_reports.c.image_index).where(
-            image_reports.c.article_id.in_(ids), image_reports.c.hidden.is_(True)
-        )
+        select(
+            image_reports.c.article_id, image_reports.c.image_index, image_reports.c.image_url
+        ).where(image_reports.c.article_id.in_(ids), image_reports.c.hidden.is_(True))
     ).all()
-    found: dict[int, set[int]] = {}
-    for article_id, image_index in rows:
-        found.setdefault(int(article_id), set()).add(int(image_index))
+    found: dict[int, dict[int, str | None]] = {}
+    for article_id, image_index, url in rows:
+        found.setdefault(int(article_id), {})[int(image_index)] = url
     return found
+
+
+def _forget_if_replaced(db: Any, key: Mapping[str, int], url: str) -> None:
+    """A newer version put another image in this place: its reports were about the old one."""
+    stored = db.execute(select(image_reports.c.image_url).where(_is(key))).first()
+    if stored is None or stored[0] in (None, url):
+        return
+    db.execute(
+        image_report_readers.delete().where(
+            image_report_readers.c.article_id == key["article_id"],
+            image_report_readers.c.image_index == key["image_index"],
+        )
+    )
+    db.execute(
+        update(image_reports)
+        .where(_is(key))
+        .values(count=0, hidden=False, republish_due=False, image_url=url)
+    )
 
 
 def _is(key: Mapping[str, int]) -> Any:
@@ -188,9 +221,11 @@ def _is(key: Mapping[str, int]) -> Any:
     )
 
 
-def _image_count(content: Any) -> int:
-    """Images in a stored CleanArticle; 0 for a version without content."""
-    if not isinstance(content, dict):
-        return 0
-    images = content.get("images")
-    return len(images) if isinstance(images, list) else 0
+def _image_url(content: Any, index: int) -> str | None:
+    """The URL of image `index` of a stored CleanArticle; None when there is no such image."""
+    images = content.get("images") if isinstance(content, dict) else None
+    if not isinstance(images, list) or not 0 <= index < len(images):
+        return None
+    image = images[index]
+    url = image.get("url") if isinstance(image, dict) else None
+    return url if isinstance(url, str) else None

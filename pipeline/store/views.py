@@ -118,11 +118,13 @@ class ViewQueries:
                 .limit(limit)
             ).all()
             hidden = hidden_images(db, (r.id for r in rows))
-        return [_to_published(r._mapping, hidden.get(r.id, set())) for r in rows]
+        return [_to_published(r._mapping, hidden.get(r.id, {})) for r in rows]
 
 
-def _to_published(m: Any, hidden: set[int]) -> PublishedArticle:
-    """The live version as readers get it: images readers have had hidden are marked so."""
+def _to_published(m: Any, hidden: dict[int, str | None]) -> PublishedArticle:
+    """The live version as readers get it: images readers have had hidden are marked so, as
+    long as the image in that place is still the one they reported (`None`: reported before
+    URLs were kept)."""
     content = CleanArticle.model_validate(m["content"])
     return PublishedArticle(
         id=m["id"],
@@ -132,7 +134,9 @@ def _to_published(m: Any, hidden: set[int]) -> PublishedArticle:
         tags=[Tag.model_validate(t) for t in m["tags"] or []],
         section=Section.model_validate(m["section"]) if m["section"] else None,
         images=[
-            image.model_copy(update={"hidden": True}) if index in hidden else image
+            image.model_copy(update={"hidden": True})
+            if index in hidden and hidden[index] in (None, image.url)
+            else image
             for index, image in enumerate(content.images)
         ],
         source=SourceLink.model_validate(m["source"]),

@@ -17,7 +17,7 @@ from pipeline.site import render_article_json, render_article_page
 from pipeline.source import attach_source
 from pipeline.states import Status, Step
 from pipeline.store import ArticleStore
-from pipeline.store.reports import ReportStore
+from pipeline.store.reports import ImageReports, ReportStore
 from pipeline.validate import validate
 from tests.security.harness import SecureApi, secure_api
 from tests.security.inert import parse_document, script_texts
@@ -313,3 +313,28 @@ def test_at_the_threshold_the_image_is_hidden_from_every_view(api: SecureApi) ->
     for n in range(threshold):
         assert from_address(api, f"192.0.2.{50 + n}").post(reports_path(article_id, 1)).is_success
     assert reports.due_for_republish(10) == [(article_id, 1)]
+
+
+def test_a_new_version_with_another_image_in_that_place_shows_it(api: SecureApi) -> None:
+    # Given an article whose first image readers have hidden
+    first = TWO_IMAGES | {"external_id": "image-swap"}
+    article_id = make_live(api, first)
+    threshold = api.settings.image_report_threshold
+    for n in range(threshold):
+        assert from_address(api, f"192.0.2.{n}").post(reports_path(article_id, 0)).is_success
+    store = api.app.state.articles
+    assert [image.hidden for image in store.published(article_id).images] == [True, False]
+
+    # When the editor publishes a version with another image in its place
+    replaced = {"url": "https://news.example/img/replaced.jpg", "caption": "بديلة"}
+    second = first | {"images": [replaced, first["images"][1]]}
+    assert make_live(api, second) == article_id
+
+    # Then the new image is shown, and reports about it start from nothing
+    assert [image.hidden for image in store.published(article_id).images] == [False, False]
+    assert from_address(api, "192.0.2.0").post(reports_path(article_id, 0)).json() == {
+        "article_id": article_id,
+        "image_index": 0,
+        "status": "received",
+    }
+    assert ReportStore(api.engine).summary(article_id)[0] == ImageReports(count=1, hidden=False)
