@@ -59,6 +59,27 @@ async def submit_article(
     )
 
 
+@router.post(
+    "/articles/{article_id}/unpublish",
+    status_code=202,
+    responses=problem_responses(401, 403, 404, 422, 503),
+)
+async def unpublish_article(article_id: int, request: Request, _editor: Editor) -> JSONResponse:
+    """Take an article down: every version stops now; its page and listings follow within a
+    sweep. Taking down again is harmless; a new submission publishes it again."""
+    if not 0 < article_id <= MAX_ARTICLE_ID:
+        raise BadRequest(404, [{"field": "id", "reason": "no such article"}])
+    state = request.app.state
+    moved: int | None = await run_in_threadpool(state.articles.unpublish, article_id)
+    found: ArticleStatus | None = await run_in_threadpool(state.articles.status, article_id)
+    if moved is None or found is None:
+        raise BadRequest(404, [{"field": "id", "reason": "no such article"}])
+    return JSONResponse(
+        {"id": article_id, "status": found.status.value, "versions_taken_down": moved},
+        status_code=202,
+    )
+
+
 @router.get("/articles/{article_id}", responses=problem_responses(401, 403, 404, 422, 503))
 def article_status(article_id: int, request: Request, _caller: AnyCaller) -> dict[str, Any]:
     if not 0 < article_id <= MAX_ARTICLE_ID:

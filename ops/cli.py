@@ -25,6 +25,9 @@ from pipeline.store.migrate import upgrade
 from pipeline.store.reports import ReportStore
 from pipeline.store.tokens import Role
 
+TAKEDOWN_BATCH = 100
+"""Due takedowns `nashr unpublish` finishes at once, its own and any the sweeper has not."""
+
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="nashr: Arabic news publishing.")
 token_app = typer.Typer(no_args_is_help=True, help="API tokens (stored hashed).")
 app.add_typer(token_app, name="token")
@@ -286,6 +289,19 @@ def republish(
         raise typer.Exit(1)
     else:
         typer.echo(f"article {article_id} republished")
+
+
+@app.command()
+def unpublish(article_id: Annotated[int, typer.Argument()]) -> None:
+    """Take an article down now: its versions stop, its page goes, every listing drops it."""
+    settings = _settings()
+    store = make_store(settings)
+    moved = store.unpublish(article_id) if _is_id(article_id) else None
+    if moved is None:
+        typer.echo(f"no article {article_id}", err=True)
+        raise typer.Exit(1)
+    make_outputs(settings).take_down_due(limit=TAKEDOWN_BATCH)
+    typer.echo(f"article {article_id} unpublished ({moved} version(s) taken down)")
 
 
 @app.command("show-image")

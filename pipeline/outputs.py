@@ -18,6 +18,7 @@ from pipeline.models import (
     Tag,
     TickerEntry,
     article_json_path,
+    article_path,
     tag_feed_paths,
     tag_path,
 )
@@ -88,6 +89,20 @@ class Outputs:
         self._rebuild(self.rebuilds.request([article_id], article.tags))
         return True
 
+    def take_down(self, article_id: int) -> None:
+        """Rewrite the views without an unpublished article: its page and JSON go, and every
+        listing that held it (home, feeds, its tags' pages and feeds, the ticker) drops it."""
+        tags = self.articles.listed_tags(article_id)
+        self._rebuild(self.rebuilds.request([article_id], tags))
+
+    def take_down_due(self, limit: int) -> list[int]:
+        """Finish takedowns whose files are not rewritten yet (the sweeper calls this)."""
+        due = self.articles.takedowns_due(limit)
+        for article_id, since in due:
+            self.take_down(article_id)
+            self.articles.takedown_done(article_id, since)
+        return [article_id for article_id, _ in due]
+
     def _rebuild(self, generation: int) -> None:
         with self.rebuilds.turn(generation) as work:
             if work is not None:
@@ -99,6 +114,10 @@ class Outputs:
             article = self.articles.published(article_id)
             if article is not None:
                 self._write_article(article, now)
+            else:
+                # not live (taken down, or never published): no page may show it
+                self.files.remove(article_path(article_id))
+                self.files.remove(article_json_path(article_id))
         if work.feeds:
             self._write_feeds(list(work.tags.values()), now)
         self._write_ticker(now)

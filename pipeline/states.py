@@ -28,19 +28,39 @@ class Step(StrEnum):
     TICKER = "ticker"
 
 
-ALLOWED_MOVES: dict[Status, frozenset[Status]] = {
+_STEP_MOVES: dict[Status, frozenset[Status]] = {
     Status.RECEIVED: frozenset({Status.VALIDATED, Status.REJECTED, Status.FAILED}),
     Status.VALIDATED: frozenset({Status.ENRICHED, Status.FAILED}),
     Status.ENRICHED: frozenset({Status.SOURCED, Status.REJECTED, Status.FAILED}),
     Status.SOURCED: frozenset({Status.PUBLISHED, Status.SCHEDULED, Status.FAILED}),
     Status.SCHEDULED: frozenset({Status.PUBLISHED, Status.FAILED}),
-    Status.PUBLISHED: frozenset({Status.LIVE, Status.FAILED, Status.UNPUBLISHED}),
-    Status.LIVE: frozenset({Status.UNPUBLISHED, Status.PUBLISHED}),
+    Status.PUBLISHED: frozenset({Status.LIVE, Status.FAILED}),
+    Status.LIVE: frozenset({Status.PUBLISHED}),
     Status.REJECTED: frozenset(),
     Status.FAILED: frozenset(
         {Status.RECEIVED, Status.VALIDATED, Status.ENRICHED, Status.SOURCED, Status.PUBLISHED}
     ),
-    Status.UNPUBLISHED: frozenset({Status.SOURCED}),
+    Status.UNPUBLISHED: frozenset(),
+}
+TAKEN_DOWN_FROM: frozenset[Status] = frozenset(
+    {
+        Status.RECEIVED,
+        Status.VALIDATED,
+        Status.ENRICHED,
+        Status.SOURCED,
+        Status.SCHEDULED,
+        Status.PUBLISHED,
+        Status.LIVE,
+        Status.FAILED,
+    }
+)
+"""An editor can take an article down from any of these: live, on its way, or waiting for a
+replay. Every one moves to `unpublished`, which is final: the editor publishes again by
+submitting a new version."""
+
+ALLOWED_MOVES: dict[Status, frozenset[Status]] = {
+    status: moves | {Status.UNPUBLISHED} if status in TAKEN_DOWN_FROM else moves
+    for status, moves in _STEP_MOVES.items()
 }
 
 STEP_ORDER: tuple[Step, ...] = (

@@ -12,6 +12,8 @@ from tasks.runtime import Runtime, get_runtime
 
 log = logging.getLogger(__name__)
 
+TAKEDOWNS_PER_SWEEP = 20
+"""Unpublished articles whose files one sweep rewrites; the rest wait for the next sweep."""
 HIDES_PER_SWEEP = 20
 """Articles republished for hidden images per sweep, so one sweep stays well inside its limit."""
 
@@ -21,6 +23,9 @@ def sweep() -> int:
     runtime = get_runtime()
     cutoff = utcnow() - timedelta(seconds=runtime.settings.stuck_after_seconds)
     runtime.outputs.rebuild_pending()
+    taken_down = runtime.outputs.take_down_due(limit=TAKEDOWNS_PER_SWEEP)
+    if taken_down:
+        log.info("taken down", extra={"articles": taken_down})
     hide_reported_images(runtime)
     pending = runtime.articles.pending(cutoff)
     if pending:

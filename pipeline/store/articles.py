@@ -15,6 +15,7 @@ from pipeline.store.events import record_event
 from pipeline.store.records import Accepted, ArticleStatus, Pending, StepEvent, VersionRecord
 from pipeline.store.schema import article_tags, article_versions, articles, outbox
 from pipeline.store.sweep import SweepQueries
+from pipeline.store.takedown import TakedownQueries
 from pipeline.store.views import ViewQueries
 
 __all__ = ["Accepted", "ArticleStatus", "ArticleStore", "Pending", "StepEvent", "VersionRecord"]
@@ -36,7 +37,7 @@ def compare_and_set(
     return bool(moved == 1)
 
 
-class ArticleStore(SweepQueries, ViewQueries):
+class ArticleStore(SweepQueries, ViewQueries, TakedownQueries):
     """All reads and writes of articles; every write is one transaction."""
 
     def __init__(self, engine: Engine) -> None:

@@ -31,6 +31,14 @@ class SiteFiles:
             raise
         return target
 
+    def remove(self, relative_path: str) -> bool:
+        """Delete a file readers should no longer get; False when it was not there."""
+        try:
+            self.path(relative_path).unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
     def read(self, relative_path: str) -> bytes | None:
         try:
             return self.path(relative_path).read_bytes()

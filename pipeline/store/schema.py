@@ -30,7 +30,9 @@ articles = Table(
     Column("first_published_at", DateTime, nullable=True),
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
+    Column("takedown_due_since", DateTime, nullable=True),
 )
+"""`takedown_due_since`: unpublished then, and its page and listings not yet rewritten."""
 Index("ix_articles_first_published_at", articles.c.first_published_at)
 
 article_versions = Table(

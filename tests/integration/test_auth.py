@@ -143,3 +143,25 @@ def test_tokens_are_stored_only_as_hashes(api: Api) -> None:
 def test_public_paths_need_no_token(api: Api) -> None:
     assert api.client.get("/health").json() == {"status": "ok", "database": "ok"}
     assert api.client.get("/openapi.json").status_code == 200
+
+
+def test_only_editors_take_articles_down(api: Api) -> None:
+    article_id = api.client.post("/articles", json=SEED_ARTICLE, headers=api.editor).json()["id"]
+    path = f"/articles/{article_id}/unpublish"
+    before = api.rows()
+
+    assert_unauthorised(api.client.post(path))
+    assert_unauthorised(api.client.post(path, headers={"Authorization": "Bearer nashr_wrong"}))
+    assert_refused(api.client.post(path, headers=api.operator), 403)
+    assert api.rows() == before
+    assert api.client.get(f"/articles/{article_id}", headers=api.editor).json()["status"] == (
+        "received"
+    )
+
+    taken = api.client.post(path, headers=api.editor)
+    assert taken.status_code == 202, taken.text
+    assert taken.json() == {"id": article_id, "status": "unpublished", "versions_taken_down": 1}
+    again = api.client.post(path, headers=api.editor)
+    assert again.json() == {"id": article_id, "status": "unpublished", "versions_taken_down": 0}
+    unknown = api.client.post("/articles/99999999/unpublish", headers=api.editor)
+    assert unknown.status_code == 404 and unknown.json()["detail"][0]["field"] == "id"

@@ -233,3 +233,37 @@ def test_an_image_readers_report_enough_is_hidden_without_an_editor(system: Runn
     wait_until(lambda: hidden_everywhere() or None, 60, "the reported image to be hidden")
     reports = system.status(status["id"])["image_reports"]
     assert reports == [{"index": 0, "count": threshold, "over_threshold": True, "hidden": True}]
+
+
+def test_an_editor_takes_an_article_down_and_can_publish_it_again(system: RunningSystem) -> None:
+    # Given a live article
+    external_id = f"takedown-{system.settings.queue_prefix}"
+    payload = SEED_ARTICLE | {"external_id": external_id, "title": "خبر سيسحب ثم يعاد نشره"}
+    first = system.submit(payload)
+    status = system.wait_for(first["id"], "live")
+    page_url = f"http://testserver/news/{first['id']}.html"
+    assert page_url in _rss_guids(system) and first["id"] in _ticker_ids(system)
+
+    # When an editor takes it down
+    response = system.client.post(f"/articles/{first['id']}/unpublish", headers=system.auth)
+    assert response.status_code == 202, response.text
+    assert response.json() == {"id": first["id"], "status": "unpublished", "versions_taken_down": 1}
+
+    # Then within a sweep its page is gone and no feed or ticker holds it
+    def gone() -> bool:
+        return (
+            system.get(status["urls"]["page"]).status_code == 404
+            and page_url not in _rss_guids(system)
+            and not any(i.endswith(f"/news/{first['id']}.html") for i in _atom_ids(system))
+            and first["id"] not in _ticker_ids(system)
+        )
+
+    wait_until(lambda: gone() or None, 60, "the article to leave every view")
+    assert system.status(first["id"])["status"] == "unpublished"
+
+    # And a new version from the editor publishes it again, once
+    second = system.submit(payload | {"title": "خبر أعيد نشره بعد تصحيحه"})
+    assert second["id"] == first["id"]
+    system.wait_for(first["id"], "live", version=second["version"])
+    assert "خبر أعيد نشره بعد تصحيحه" in system.get(status["urls"]["page"]).text
+    assert _rss_guids(system).count(page_url) == 1

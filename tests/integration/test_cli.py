@@ -212,6 +212,30 @@ def test_show_image_brings_back_a_hidden_image_and_republishes(data_dir: Path) -
         assert result.returncode == 1 and "is not hidden" in result.stderr
 
 
+def test_unpublish_takes_the_page_down_at_once(data_dir: Path) -> None:
+    from pipeline.store import ArticleStore
+    from tests.security.test_image_reports import TWO_IMAGES, make_live_in
+
+    # Given a live article whose page is written
+    engine = connect(f"sqlite:///{data_dir / 'nashr.sqlite'}")
+    article_id = make_live_in(ArticleStore(engine), TWO_IMAGES)
+    engine.dispose()
+    ok(nashr(data_dir, "republish", str(article_id)))
+    page = Settings(data_dir=data_dir).site_dir / "news" / f"{article_id}.html"
+    assert page.is_file()
+
+    # When an operator takes it down from the shell
+    lines = ok(nashr(data_dir, "unpublish", str(article_id)))
+
+    # Then the page is gone now, not at the next sweep, and its status says so
+    assert lines[-1] == f"article {article_id} unpublished (1 version(s) taken down)"
+    assert not page.exists()
+    status = json.loads("\n".join(ok(nashr(data_dir, "status", str(article_id)))))
+    assert status["status"] == "unpublished"
+    result = nashr(data_dir, "unpublish", "424242")
+    assert result.returncode == 1 and "no article 424242" in result.stderr
+
+
 def test_republish_of_an_unknown_article_exits_1(data_dir: Path) -> None:
     result = nashr(data_dir, "republish", "12345")
     assert result.returncode == 1

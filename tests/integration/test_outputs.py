@@ -13,10 +13,20 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.models import CleanArticle, SiteInfo, SourceLink, Submission, Tag
+from pipeline.models import (
+    CleanArticle,
+    SiteInfo,
+    SourceLink,
+    Submission,
+    Tag,
+    article_json_path,
+    article_path,
+    tag_path,
+)
 from pipeline.outputs import Outputs, OutputSizes
 from pipeline.states import Status, Step
 from pipeline.store import ArticleStore, connect
+from pipeline.store.database import utcnow
 from pipeline.store.files import SiteFiles
 from pipeline.store.migrate import upgrade
 from tests.services import postgres_database
@@ -193,3 +203,63 @@ def test_an_older_version_published_late_changes_nothing_readers_see(
     assert live is not None and live.version == 2 and live.title == "جديد العنوان"
     assert [a.id for a in store.latest_published(10, tag_slug="جديد")] == [first.id]
     assert store.latest_published(10, tag_slug="قديم") == []
+
+
+def test_an_unpublished_article_leaves_every_view(store: ArticleStore, tmp_path: Path) -> None:
+    # Given two live articles, listed on the home page, in the feeds, the ticker and a tag page
+    outputs = Outputs(store, SiteFiles(tmp_path / "site"), SiteInfo(), OutputSizes())
+    kept, gone = (_sourced(store, title) for title in ("خبر باق", "خبر يسحب"))
+    for ids in (kept, gone):
+        record = store.load(*ids)
+        assert record is not None and outputs.publish(record)
+    files = outputs.files
+    tag_page = tag_path("المغرب")
+
+    def shows(article_id: int) -> dict[str, bool]:
+        ticker = json.loads(files.read("/ticker.json") or b"[]")
+        return {
+            "page": files.read(article_path(article_id)) is not None,
+            "json": files.read(article_json_path(article_id)) is not None,
+            "rss": f"/news/{article_id}.html" in (files.read("/feeds/rss.xml") or b"").decode(),
+            "home": f"/news/{article_id}.html" in (files.read("/index.html") or b"").decode(),
+            "tag": f"/news/{article_id}.html" in (files.read(tag_page) or b"").decode(),
+            "ticker": article_id in [entry["id"] for entry in ticker],
+        }
+
+    assert shows(gone[0]) == dict.fromkeys(shows(gone[0]), True), shows(gone[0])
+
+    # When the second is taken down and the due takedowns are done
+    assert store.unpublish(gone[0]) == 1
+    assert store.published(gone[0]) is None
+    assert outputs.take_down_due(limit=10) == [gone[0]]
+
+    # Then no view shows it, the other is untouched, and nothing is left due
+    assert set(shows(gone[0]).values()) == {False}
+    assert set(shows(kept[0]).values()) == {True}
+    assert outputs.take_down_due(limit=10) == []
+    assert store.status(gone[0]).status == Status.UNPUBLISHED  # type: ignore[union-attr]
+    # And taking it down again moves nothing, but is not an error
+    assert store.unpublish(gone[0]) == 0
+    assert store.unpublish(999_999) is None
+
+
+def test_a_takedown_stops_a_version_still_on_its_way(store: ArticleStore, tmp_path: Path) -> None:
+    # Given an article live at version 1, and its version 2 half way through the steps
+    outputs = Outputs(store, SiteFiles(tmp_path / "site"), SiteInfo(), OutputSizes())
+    article_id, version = _sourced(store, "خبر بنسختين")
+    record = store.load(article_id, version)
+    assert record is not None and outputs.publish(record)
+    submission = Submission(
+        title="خبر بنسختين", body="نص", source_url="https://news.example/a", source_name="مصدر"
+    )
+    second = store.accept(submission.model_copy(update={"external_id": None}))
+    assert second.id != article_id  # a different article: no external id
+
+    # When it is taken down while its version waits in `received`
+    assert store.unpublish(second.id) == 1
+
+    # Then the step that comes later finds nothing to do, and the sweeper does not resend it
+    assert not store.advance(second.id, second.version, Step.VALIDATE, Status.VALIDATED)
+    assert all(item.article_id != second.id for item in store.pending(utcnow()))
+    # And the live article is untouched
+    assert store.published(article_id) is not None

@@ -198,9 +198,9 @@ def test_a_token_almost_right_is_wrong(api: SecureApi, change: Any) -> None:
 
 
 def test_the_only_ways_to_change_anything_over_http(api: SecureApi) -> None:
-    """Submitting (editors) and reporting an image (anyone, a counter). Ops actions — retry,
-    republish, tokens, migrate — exist only in the operator's shell, so no HTTP route takes an
-    operator token to change state."""
+    """Submitting and taking down (editors), and reporting an image (anyone, its counters). Ops
+    actions — retry, republish, tokens, migrate — exist only in the operator's shell, so no HTTP
+    route takes an operator token to change state."""
     paths = api.client.get("/openapi.json").json()["paths"]
     writes = {
         (method.upper(), path): bool(operation.get("security"))
@@ -210,6 +210,7 @@ def test_the_only_ways_to_change_anything_over_http(api: SecureApi) -> None:
     }
     assert writes == {
         ("POST", "/articles"): True,
+        ("POST", "/articles/{article_id}/unpublish"): True,
         ("POST", "/articles/{article_id}/images/{image_index}/reports"): False,
     }
 
