@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictStr,
+    field_validator,
+)
 
 MAX_ARTICLE_ID = 2**31 - 1
 """Ids are 32-bit integers in the database; a larger one cannot name an article."""
@@ -40,6 +48,16 @@ class Submission(BaseModel):
     )
     breaking: StrictBool = False
     language: Literal["ar"] = "ar"
+    publish_at: AwareDatetime | None = None
+    """Embargo: not shown anywhere before this moment (with its UTC offset, e.g. `+01:00`)."""
+
+    @field_validator("publish_at", mode="before")
+    @classmethod
+    def _moment_as_text(cls, value: object) -> object:
+        """An ISO 8601 string only: a bare number could be seconds or milliseconds."""
+        if value is None or isinstance(value, (str, datetime)):
+            return value
+        raise ValueError("must be an ISO 8601 date and time with its UTC offset")
 
 
 class Image(BaseModel):
@@ -60,6 +78,8 @@ class CleanArticle(BaseModel):
     category: str | None = None
     images: list[Image] = Field(default_factory=list)
     breaking: bool = False
+    publish_at: datetime | None = None
+    """In UTC; the `source` step holds the version in `scheduled` until then."""
 
 
 SectionName = Literal["politics", "economy", "sport", "culture", "technology", "society", "general"]

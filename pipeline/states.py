@@ -31,9 +31,10 @@ class Step(StrEnum):
 _STEP_MOVES: dict[Status, frozenset[Status]] = {
     Status.RECEIVED: frozenset({Status.VALIDATED, Status.REJECTED, Status.FAILED}),
     Status.VALIDATED: frozenset({Status.ENRICHED, Status.FAILED}),
-    Status.ENRICHED: frozenset({Status.SOURCED, Status.REJECTED, Status.FAILED}),
-    Status.SOURCED: frozenset({Status.PUBLISHED, Status.SCHEDULED, Status.FAILED}),
-    Status.SCHEDULED: frozenset({Status.PUBLISHED, Status.FAILED}),
+    Status.ENRICHED: frozenset({Status.SOURCED, Status.SCHEDULED, Status.REJECTED, Status.FAILED}),
+    Status.SOURCED: frozenset({Status.PUBLISHED, Status.FAILED}),
+    # an embargoed version waits here; at its time the sweeper puts it back before publish
+    Status.SCHEDULED: frozenset({Status.SOURCED}),
     Status.PUBLISHED: frozenset({Status.LIVE, Status.FAILED}),
     Status.LIVE: frozenset({Status.PUBLISHED}),
     Status.REJECTED: frozenset(),

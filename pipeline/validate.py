@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from pipeline.errors import ArticleRejected
 from pipeline.markup import plain_text, sanitise_fragment, strip_controls
 from pipeline.models import CleanArticle, Image, ImageIn, Submission
@@ -10,13 +12,19 @@ from pipeline.source import http_url_problem
 MAX_TITLE_CHARS = 200
 MAX_SOURCE_NAME_CHARS = 200
 MAX_TAG_CHARS = 100
+MAX_EMBARGO = timedelta(days=366)
+"""A publish_at further ahead is taken for a typo (2062 for 2026), not an embargo."""
 MAX_RAW_FIELD_CHARS = 10_000
 """A short field longer than this before cleaning is refused unread, so no one can make us parse
 megabytes to find a title."""
 
 
-def validate(submission: Submission, max_body_bytes: int = 200_000) -> CleanArticle:
-    """Clean every field of `submission`; raise `ArticleRejected` naming every rule it breaks."""
+def validate(
+    submission: Submission, max_body_bytes: int = 200_000, now: datetime | None = None
+) -> CleanArticle:
+    """Clean every field of `submission`; raise `ArticleRejected` naming every rule it breaks.
+
+    `now` (aware, default the clock) bounds an embargo's `publish_at`."""
     reasons: list[str] = []
     title = _bounded_text("title", submission.title, MAX_TITLE_CHARS, reasons)
     paragraphs = _paragraphs(submission.body, max_body_bytes, reasons)
@@ -29,6 +37,7 @@ def validate(submission: Submission, max_body_bytes: int = 200_000) -> CleanArti
     tags = _tags(submission.tags, reasons)
     images = _images(submission.images, reasons)
     category = plain_text(submission.category) if submission.category is not None else None
+    publish_at = _publish_at(submission.publish_at, now or datetime.now(UTC), reasons)
     if reasons:
         raise ArticleRejected(reasons)
     return CleanArticle(
@@ -40,7 +49,22 @@ def validate(submission: Submission, max_body_bytes: int = 200_000) -> CleanArti
         category=category or None,
         images=images,
         breaking=submission.breaking,
+        publish_at=publish_at,
     )
+
+
+def _publish_at(wanted: datetime | None, now: datetime, reasons: list[str]) -> datetime | None:
+    """The embargo in UTC; None when there is none (a moment already past publishes at once)."""
+    if wanted is None:
+        return None
+    if wanted - now > MAX_EMBARGO:
+        reasons.append(f"publish_at: must be at most {MAX_EMBARGO.days} days ahead")
+        return None
+    try:
+        moment = wanted.astimezone(UTC)
+    except OverflowError:  # year 1 with a positive offset: long past
+        return None
+    return moment if moment > now else None
 
 
 def validate_text(

@@ -6,7 +6,9 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
+from kombu.exceptions import KombuError
 
+from pipeline.states import Step
 from pipeline.store.database import utcnow
 from tasks.runtime import Runtime, get_runtime
 
@@ -14,6 +16,8 @@ log = logging.getLogger(__name__)
 
 TAKEDOWNS_PER_SWEEP = 20
 """Unpublished articles whose files one sweep rewrites; the rest wait for the next sweep."""
+RELEASES_PER_SWEEP = 200
+"""Embargoed versions one sweep sends to publish; a newsroom rarely times more at one minute."""
 HIDES_PER_SWEEP = 20
 """Articles republished for hidden images per sweep, so one sweep stays well inside its limit."""
 
@@ -27,6 +31,7 @@ def sweep() -> int:
     if taken_down:
         log.info("taken down", extra={"articles": taken_down})
     hide_reported_images(runtime)
+    release_embargoes(runtime)
     pending = runtime.articles.pending(cutoff)
     if pending:
         # A version whose step queue still holds messages is most likely waiting in it, not
@@ -41,6 +46,20 @@ def sweep() -> int:
     if pending:
         log.info("swept", extra={"found": len(pending), "sent": sent})
     return sent
+
+
+def release_embargoes(runtime: Runtime) -> int:
+    """Send to publish every scheduled version whose time has come."""
+    released = runtime.articles.release_due(utcnow(), limit=RELEASES_PER_SWEEP)
+    for article_id, version in released:
+        try:
+            runtime.dispatcher.send(Step.PUBLISH, article_id, version)
+        except (KombuError, OSError):
+            log.warning("broker unreachable; the stuck-version sweep sends it later")
+            break
+    if released:
+        log.info("embargoes released", extra={"versions": released})
+    return len(released)
 
 
 def hide_reported_images(runtime: Runtime) -> int:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from celery import Task, shared_task
 
+from pipeline.embargo import embargo_until
 from pipeline.enrich import enrich
 from pipeline.models import CleanArticle, Submission
 from pipeline.source import attach_source
@@ -35,13 +38,22 @@ def _enrich(rt: Runtime, record: VersionRecord) -> bool:
 
 
 def _attach_source(rt: Runtime, record: VersionRecord) -> bool:
-    link = attach_source(CleanArticle.model_validate(record.content))
+    clean = CleanArticle.model_validate(record.content)
+    link = attach_source(clean).model_dump(mode="json")
+    embargo = embargo_until(clean, datetime.now(UTC))
+    if embargo is not None:
+        # held in `scheduled`: the sweeper hands it to publish at its time, so nothing now
+        rt.articles.advance(
+            record.article_id,
+            record.version,
+            Step.SOURCE,
+            Status.SCHEDULED,
+            source=link,
+            publish_at=embargo,
+        )
+        return False
     return rt.articles.advance(
-        record.article_id,
-        record.version,
-        Step.SOURCE,
-        Status.SOURCED,
-        source=link.model_dump(mode="json"),
+        record.article_id, record.version, Step.SOURCE, Status.SOURCED, source=link
     )
 
 

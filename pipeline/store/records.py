@@ -60,6 +60,8 @@ class ArticleStatus:
     live_version: int | None = None
     tags: list[dict[str, Any]] | None = None
     section: dict[str, Any] | None = None
+    publish_at: datetime | None = None
+    """The embargo, while the version is `scheduled`."""
 
     def as_json(self) -> dict[str, Any]:
         """What editors see, on GET /articles/{id} and from `nashr status`."""
@@ -73,6 +75,7 @@ class ArticleStatus:
                 for e in self.steps
             ],
             "reasons": self.reasons,
+            "publish_at": aware(self.publish_at).isoformat() if self.publish_at else None,
             **enrichment_json(self.section, self.tags),
         }
 

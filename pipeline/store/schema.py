@@ -52,7 +52,9 @@ article_versions = Table(
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
     Column("published_at", DateTime, nullable=True),
+    Column("publish_at", DateTime, nullable=True),
 )
+"""`publish_at`: the embargo of a `scheduled` version, naive UTC like every timestamp here."""
 Index(
     "ix_article_versions_status_updated", article_versions.c.status, article_versions.c.updated_at
 )

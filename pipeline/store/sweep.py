@@ -63,6 +63,37 @@ class SweepQueries:
 
     # -- the sweeper --------------------------------------------------------------------------
 
+    def release_due(self, now: datetime, limit: int) -> list[tuple[int, int]]:
+        """Embargoes that have run out: each current `scheduled` version due by `now` goes back
+        before publish (with its event) and is returned, for the caller to send to publish. A
+        send that is lost is sent again like any stuck version."""
+        with transaction(self.engine) as db:
+            due = db.execute(
+                select(article_versions.c.article_id, article_versions.c.version)
+                .join(articles, IS_CURRENT_VERSION)
+                .where(
+                    article_versions.c.status == Status.SCHEDULED.value,
+                    article_versions.c.publish_at <= now,
+                )
+                .order_by(article_versions.c.publish_at)
+                .limit(limit)
+            ).all()
+            released: list[tuple[int, int]] = []
+            for article_id, version in due:
+                moved = db.execute(
+                    update(article_versions)
+                    .where(
+                        article_versions.c.article_id == article_id,
+                        article_versions.c.version == version,
+                        article_versions.c.status == Status.SCHEDULED.value,
+                    )
+                    .values(status=Status.SOURCED.value, updated_at=now)
+                ).rowcount
+                if moved == 1:
+                    record_event(db, article_id, version, "schedule", "released", now)
+                    released.append((int(article_id), int(version)))
+        return released
+
     def pending(self, older_than: datetime, limit: int = 500) -> list[Pending]:
         """Undispatched outbox rows and current versions stuck before a step, past a bound."""
         with transaction(self.engine) as db:

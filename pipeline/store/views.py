@@ -62,6 +62,7 @@ class ViewQueries:
                     article_versions.c.reasons,
                     article_versions.c.tags,
                     article_versions.c.section,
+                    article_versions.c.publish_at,
                 ).where(
                     article_versions.c.article_id == article_id,
                     article_versions.c.version == head.current_version,
@@ -86,6 +87,7 @@ class ViewQueries:
             live_version=head.live_version,
             tags=row.tags,
             section=row.section,
+            publish_at=row.publish_at if row.status == Status.SCHEDULED.value else None,
         )
 
     def published(self, article_id: int) -> PublishedArticle | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -40,7 +41,10 @@ def _atom_ids(system: RunningSystem) -> list[str]:
 
 
 def _ticker_ids(system: RunningSystem) -> list[int]:
-    return [entry["id"] for entry in system.get("/ticker.json").json()]
+    response = system.get("/ticker.json")
+    if response.status_code == 404:  # no article has gone live yet
+        return []
+    return [entry["id"] for entry in response.json()]
 
 
 def test_seed_article_reaches_page_feeds_and_ticker(system: RunningSystem) -> None:
@@ -267,3 +271,27 @@ def test_an_editor_takes_an_article_down_and_can_publish_it_again(system: Runnin
     system.wait_for(first["id"], "live", version=second["version"])
     assert "خبر أعيد نشره بعد تصحيحه" in system.get(status["urls"]["page"]).text
     assert _rss_guids(system).count(page_url) == 1
+
+
+def test_an_embargoed_article_appears_at_its_time_and_not_before(system: RunningSystem) -> None:
+    # Given an article embargoed until a few seconds from now (given in Rabat's offset)
+    rabat = timezone(timedelta(hours=1))
+    publish_at = datetime.now(rabat) + timedelta(seconds=8)
+    payload = SEED_ARTICLE | {"title": "خبر محجوز حتى موعده", "publish_at": publish_at.isoformat()}
+    article_id = system.submit(payload)["id"]
+
+    # When the chain has run as far as it may
+    held = system.wait_for(article_id, "scheduled", timeout=60)
+
+    # Then it waits in `scheduled`, with its time, and no view shows it
+    assert abs(datetime.fromisoformat(held["publish_at"]) - publish_at) < timedelta(seconds=1)
+    assert system.get(f"/news/{article_id}.html").status_code == 404
+    assert f"/news/{article_id}.html" not in system.get("/feeds/rss.xml").text
+    assert article_id not in _ticker_ids(system)
+
+    # And at its time the sweeper sends it on, and it goes live once
+    live = system.wait_for(article_id, "live", timeout=90)
+    assert datetime.now(rabat) >= publish_at
+    assert live["publish_at"] is None
+    assert [s["state"] for s in live["steps"] if s["step"] == "schedule"] == ["released"]
+    assert _rss_guids(system).count(f"http://testserver/news/{article_id}.html") == 1

@@ -26,3 +26,9 @@ def test_the_steps_own_moves_are_unchanged_by_takedowns() -> None:
     assert can_move(Status.SOURCED, Status.PUBLISHED)
     assert can_move(Status.PUBLISHED, Status.LIVE)
     assert not can_move(Status.UNPUBLISHED, Status.SOURCED)
+
+
+def test_an_embargo_holds_a_version_between_source_and_publish() -> None:
+    assert can_move(Status.ENRICHED, Status.SCHEDULED)
+    assert ALLOWED_MOVES[Status.SCHEDULED] == {Status.SOURCED, Status.UNPUBLISHED}
+    assert Status.SCHEDULED not in IN_FLIGHT  # the stuck-version sweep leaves it waiting
