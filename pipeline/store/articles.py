@@ -16,25 +16,10 @@ from pipeline.store.records import Accepted, ArticleStatus, Pending, StepEvent, 
 from pipeline.store.schema import article_tags, article_versions, articles, outbox
 from pipeline.store.sweep import SweepQueries
 from pipeline.store.takedown import TakedownQueries
+from pipeline.store.versions import compare_and_set
 from pipeline.store.views import ViewQueries
 
 __all__ = ["Accepted", "ArticleStatus", "ArticleStore", "Pending", "StepEvent", "VersionRecord"]
-
-
-def compare_and_set(
-    db: Any, article_id: int, version: int, expected: Status, values: dict[str, Any]
-) -> bool:
-    """Update a version only if it is still in `expected`: of two racing runs, one wins."""
-    moved = db.execute(
-        update(article_versions)
-        .where(
-            article_versions.c.article_id == article_id,
-            article_versions.c.version == version,
-            article_versions.c.status == expected.value,
-        )
-        .values(**values)
-    ).rowcount
-    return bool(moved == 1)
 
 
 class ArticleStore(SweepQueries, ViewQueries, TakedownQueries):

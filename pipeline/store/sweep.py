@@ -16,6 +16,7 @@ from pipeline.store.schema import (
     articles,
     outbox,
 )
+from pipeline.store.versions import compare_and_set
 
 
 class SweepQueries:
@@ -80,16 +81,8 @@ class SweepQueries:
             ).all()
             released: list[tuple[int, int]] = []
             for article_id, version in due:
-                moved = db.execute(
-                    update(article_versions)
-                    .where(
-                        article_versions.c.article_id == article_id,
-                        article_versions.c.version == version,
-                        article_versions.c.status == Status.SCHEDULED.value,
-                    )
-                    .values(status=Status.SOURCED.value, updated_at=now)
-                ).rowcount
-                if moved == 1:
+                values = {"status": Status.SOURCED.value, "updated_at": now}
+                if compare_and_set(db, article_id, version, Status.SCHEDULED, values):
                     record_event(db, article_id, version, "schedule", "released", now)
                     released.append((int(article_id), int(version)))
         return released

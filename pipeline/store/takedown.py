@@ -19,6 +19,7 @@ from pipeline.states import TAKEN_DOWN_FROM, Status
 from pipeline.store.database import transaction, utcnow
 from pipeline.store.events import record_event
 from pipeline.store.schema import article_tags, article_versions, articles, outbox
+from pipeline.store.versions import compare_and_set
 
 TAKEDOWN_STEP = "unpublish"
 """The step name its events carry in an article's history."""
@@ -48,16 +49,8 @@ class TakedownQueries:
             ).all()
             moved = 0
             for version, status in versions:
-                taken = db.execute(
-                    update(article_versions)
-                    .where(
-                        article_versions.c.article_id == article_id,
-                        article_versions.c.version == version,
-                        article_versions.c.status == status,
-                    )
-                    .values(status=Status.UNPUBLISHED.value, updated_at=now)
-                ).rowcount
-                if taken == 1:
+                values = {"status": Status.UNPUBLISHED.value, "updated_at": now}
+                if compare_and_set(db, article_id, version, Status(status), values):
                     record_event(db, article_id, version, TAKEDOWN_STEP, "done", now)
                     moved += 1
             if moved:
