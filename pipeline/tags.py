@@ -182,14 +182,23 @@ def _analyse(model: TermStats, token: str, bare: str, prefixed: bool) -> _Word:
 
 
 def _verb(model: TermStats, word: str) -> bool:
-    """Known from the corpus, or an unseen word shaped like a present-tense verb."""
+    """Known from the corpus, or an unseen word shaped like a present-tense verb, bare or
+    behind و/ف ("ويخطف", "ويسأله": the clitic reading needs the rest in the text alone)."""
     folded = arabic.normalize(word)
     if folded in model.verbs:
         return True
     if not arabic.is_arabic(word) or model.forms.get(folded, 0):
         return False
-    return (folded[0] == "ي" and len(folded) >= 4) or (
-        folded[0] in "يت" and len(folded) >= 5 and folded.endswith(("ون", "وا"))
+    rest = folded[1:]
+    if folded[0] in "وف" and (rest in model.verbs or _verb_shaped(rest)):
+        return not model.forms.get(rest, 0) or rest in model.verbs
+    return _verb_shaped(folded)
+
+
+def _verb_shaped(folded: str) -> bool:
+    """A present-tense verb by its letters: يـ and four letters or more, or a plural يـ/تـ...ون."""
+    return (folded[:1] == "ي" and len(folded) >= 4) or (
+        folded[:1] in "يت" and len(folded) >= 5 and folded.endswith(("ون", "وا"))
     )
 
 

@@ -181,3 +181,14 @@ def test_any_text_gives_valid_tags(
     editor = [tag for tag in tags if tag.kind == "editor"]
     assert tags[: len(editor)] == editor
     assert len(tags) <= max(8, len(editor))
+
+
+def test_a_verb_behind_a_conjunction_is_not_a_tag() -> None:
+    text = (
+        "<p>يتقدم المهاجم ويخطف الكرة من المدافع، ثم ويخطف الأضواء في الملعب ويخطف قلوب "
+        "الجماهير، ويسأله الصحفيون عن المباراة فيجيب ويقصيه المدرب من التشكيلة.</p>"
+    )
+    labels = [tag.label for tag in extract_tags(article("المهاجم في الملعب", [text]))]
+    assert labels, "the text still has tags"
+    for verb in ("ويخطف", "يخطف", "ويسأله", "ويقصيه"):
+        assert verb not in labels, labels
