@@ -34,6 +34,7 @@ from pipeline.models import CleanArticle, Tag
 from pipeline.section import classify
 from pipeline.tags import TermStats, article_terms
 from scripts.corpus import DEFAULT_CORPUS, CorpusArticle, held_out_split, training_split
+from scripts.train_section import macro_f1
 
 SECTIONS = ("politics", "economy", "sport", "culture", "technology", "society")
 EXAMPLES = 5
@@ -52,17 +53,6 @@ def clean_article(article: CorpusArticle) -> CleanArticle:
         source_url="",
         source_name="",
     )
-
-
-def macro_f1(pairs: list[tuple[str, str]]) -> tuple[float, dict[str, float]]:
-    """Macro-F1 over the six sections; a `general` guess counts as a miss for its article."""
-    per_class: dict[str, float] = {}
-    for name in SECTIONS:
-        tp = sum(1 for gold, guess in pairs if gold == name and guess == name)
-        fp = sum(1 for gold, guess in pairs if gold != name and guess == name)
-        fn = sum(1 for gold, guess in pairs if gold == name and guess != name)
-        per_class[name] = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-    return statistics.mean(per_class.values()), per_class
 
 
 def tag_words(tags: list[Tag]) -> set[str]:

@@ -17,12 +17,10 @@ from config.celery import STEP_QUEUES
 from config.logging import configure_logging
 from config.settings import Settings, get_settings
 from ops import supervisor
-from ops.wiring import make_outputs, make_store, make_tokens
+from ops.wiring import make_outputs, make_reports, make_store, make_tokens
 from pipeline.errors import NashrError, TransientError
 from pipeline.models import MAX_ARTICLE_ID, MAX_IMAGES
-from pipeline.store import connect
 from pipeline.store.migrate import upgrade
-from pipeline.store.reports import ReportStore
 from pipeline.store.tokens import Role
 
 TAKEDOWN_BATCH = 100
@@ -311,8 +309,7 @@ def show_image(
 ) -> None:
     """Show again an image readers' reports have hidden, and republish its article."""
     settings = _settings()
-    upgrade(settings.database)
-    reports = ReportStore(connect(settings.database))
+    reports = make_reports(settings)
     if not (_is_id(article_id) and 0 <= image_index < MAX_IMAGES) or not reports.show_again(
         article_id, image_index
     ):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from config.settings import Settings
 from pipeline.outputs import Outputs
 from pipeline.store import ArticleStore, connect
+from pipeline.store.reports import ReportStore
 from pipeline.store.tokens import TokenStore
 from tasks.runtime import build_outputs
 
@@ -15,6 +16,10 @@ def make_store(settings: Settings) -> ArticleStore:
 
 def make_tokens(settings: Settings) -> TokenStore:
     return TokenStore(connect(settings.database))
+
+
+def make_reports(settings: Settings) -> ReportStore:
+    return ReportStore(connect(settings.database))
 
 
 def make_outputs(settings: Settings) -> Outputs:

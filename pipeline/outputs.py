@@ -8,6 +8,7 @@ another's entry, a burst of them costs a few rebuilds, and readers never see hal
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -83,23 +84,26 @@ class Outputs:
         self._rebuild(self.rebuilds.requested())
 
     def republish(self, article_id: int) -> bool:
-        article = self.articles.published(article_id)
-        if article is None:
+        if self.articles.published(article_id) is None:
             return False
-        self._rebuild(self.rebuilds.request([article_id], article.tags))
+        self.rewrite([article_id])
         return True
 
-    def take_down(self, article_id: int) -> None:
-        """Rewrite the views without an unpublished article: its page and JSON go, and every
-        listing that held it (home, feeds, its tags' pages and feeds, the ticker) drops it."""
-        tags = self.articles.listed_tags(article_id)
-        self._rebuild(self.rebuilds.request([article_id], tags))
+    def rewrite(self, article_ids: Iterable[int]) -> None:
+        """Rewrite these articles' pages (deleted, for one no longer live) and every listing
+        that holds them (home, feeds, their tags' pages and feeds, the ticker), in one rebuild."""
+        generation = None
+        for article_id in article_ids:
+            tags = self.articles.listed_tags(article_id)
+            generation = self.rebuilds.request([article_id], tags)
+        if generation is not None:
+            self._rebuild(generation)
 
     def take_down_due(self, limit: int) -> list[int]:
         """Finish takedowns whose files are not rewritten yet (the sweeper calls this)."""
         due = self.articles.takedowns_due(limit)
+        self.rewrite(article_id for article_id, _ in due)
         for article_id, since in due:
-            self.take_down(article_id)
             self.articles.takedown_done(article_id, since)
         return [article_id for article_id, _ in due]
 

@@ -87,17 +87,10 @@ class View:
         norm = math.sqrt(sum(v * v for v in raw.values()))
         return {key: v / norm for key, v in raw.items()} if norm else {}
 
-    def scores(self, vector: Mapping[str, float], width: int) -> list[float]:
-        """This reading's logits, one per section."""
-        totals = [0.0] * width
-        for key, value in vector.items():
-            for i, weight in enumerate(self.weights[key]):
-                totals[i] += value * weight
-        return totals
-
     def logits(self, counts: Mapping[str, int], width: int) -> list[float] | None:
-        """`scores(vector(counts))` in one pass, without building the vector: the letters give
-        thousands of features per article. None when no known feature occurs."""
+        """This reading's logits, one per section: the dot products with `vector(counts)`, in
+        one pass without building it (the letters give thousands of features per article).
+        None when no known feature occurs."""
         totals = [0.0] * width
         square = 0.0
         weights, idf, log = self.weights, self.idf, math.log

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pipeline import arabic
 from pipeline.tags import TermStats, article_terms
-from scripts.corpus import DEFAULT_CORPUS, training_split
+from scripts.corpus import DEFAULT_CORPUS, PROVENANCE, training_split
 
 OUTPUT = Path(__file__).resolve().parent.parent / "pipeline" / "data" / "term_stats.json"
 MIN_FORM_DF = 3
@@ -50,12 +50,7 @@ NOUN_CUES = frozenset(
 )
 """Prepositions: a word after one is a noun or a name ("مع ترامب", "إلى تركيا")."""
 HEADER = {
-    "source": "ANT Corpus v1.1 and v2.1 multi-source (training split, scripts/corpus.py)",
-    "citation": (
-        "A. Chouigui, O. Ben Khiroun, B. Elayeb, ANT Corpus: An Arabic News Text Collection "
-        "for Textual Classification, AICCSA 2017"
-    ),
-    "licence": "Apache-2.0",
+    **PROVENANCE,
     "built_by": "scripts/build_term_stats.py",
     "keys": {
         "forms": "document frequency of folded surface words (arabic.normalize), df >= 3",

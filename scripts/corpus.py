@@ -30,6 +30,16 @@ SECTION_OF_LABEL = {
 }
 """The outlets' labels as nashr's sections; `diverse` has no section and is left out."""
 
+PROVENANCE = {
+    "source": "ANT Corpus v1.1 and v2.1 multi-source (training split, scripts/corpus.py)",
+    "citation": (
+        "A. Chouigui, O. Ben Khiroun, B. Elayeb, ANT Corpus: An Arabic News Text Collection "
+        "for Textual Classification, AICCSA 2017"
+    ),
+    "licence": "Apache-2.0",
+}
+"""Where every file built from the corpus comes from, and whom to cite: written into each."""
+
 
 @dataclass(frozen=True)
 class CorpusArticle:

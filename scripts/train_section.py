@@ -33,7 +33,13 @@ from pipeline.section import (
     letter_features,
     word_features,
 )
-from scripts.corpus import DEFAULT_CORPUS, CorpusArticle, held_out_split, training_split
+from scripts.corpus import (
+    DEFAULT_CORPUS,
+    PROVENANCE,
+    CorpusArticle,
+    held_out_split,
+    training_split,
+)
 
 OUTPUT = Path(__file__).resolve().parent.parent / "pipeline" / "data" / "section_model.json"
 MAX_BYTES = 3_000_000
@@ -64,12 +70,7 @@ class Params:
 
 
 HEADER = {
-    "source": "ANT Corpus v1.1 and v2.1 multi-source (training split, scripts/corpus.py)",
-    "citation": (
-        "A. Chouigui, O. Ben Khiroun, B. Elayeb, ANT Corpus: An Arabic News Text Collection "
-        "for Textual Classification, AICCSA 2017"
-    ),
-    "licence": "Apache-2.0",
+    **PROVENANCE,
     "built_by": "scripts/train_section.py",
     "model": "two readings, each a sublinear TF-IDF vector (idf = ln((documents + 1) / "
     "(df + 1)) + 1) scaled to unit length and dotted with per-section weights: `words` "
@@ -194,8 +195,8 @@ def fit_letters(docs: Sequence[Counter[str]], gold: Sequence[str], params: Param
 
 
 def _view_scores(view: View, counts: Counter[str]) -> list[float]:
-    vector = view.vector(counts)
-    return view.scores(vector, len(SECTIONS)) if vector else [0.0] * len(SECTIONS)
+    """Logits exactly as `pipeline.section` computes them; zeros for a text it cannot read."""
+    return view.logits(counts, len(SECTIONS)) or [0.0] * len(SECTIONS)
 
 
 def _spread(scored: Sequence[Sequence[float]]) -> float:

@@ -72,8 +72,7 @@ def hide_reported_images(runtime: Runtime) -> int:
     if not due:
         return 0
     articles = sorted({article_id for article_id, _ in due})
-    for article_id in articles:
-        runtime.outputs.republish(article_id)
+    runtime.outputs.rewrite(articles)
     runtime.reports.republished(due)
     log.info("reported images hidden", extra={"articles": articles, "images": len(due)})
     return len(articles)

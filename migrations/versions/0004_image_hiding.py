@@ -31,9 +31,12 @@ def upgrade() -> None:
             sa.Column("republish_due", sa.Boolean(), nullable=False, server_default=sa.false())
         )
         batch.add_column(sa.Column("image_url", sa.Text(), nullable=True))
+    # the sweeper looks for images due a republish every few seconds
+    op.create_index("ix_image_reports_republish_due", "image_reports", ["republish_due"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_image_reports_republish_due", table_name="image_reports")
     with op.batch_alter_table("image_reports") as batch:
         batch.drop_column("image_url")
         batch.drop_column("republish_due")

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Engine,
+    Index,
     Integer,
     String,
     Table,
@@ -41,6 +42,7 @@ image_reports = Table(
     Column("image_url", Text, nullable=True),
 )
 """No foreign key: a report never blocks, nor is blocked by, the article's own writes."""
+Index("ix_image_reports_republish_due", image_reports.c.republish_due)
 
 image_report_readers = Table(
     "image_report_readers",
@@ -165,19 +167,10 @@ class ReportStore:
         it takes the threshold again to hide it). False when it was not hidden."""
         key = {"article_id": article_id, "image_index": image_index}
         with transaction(self.engine) as db:
-            shown = db.execute(
-                update(image_reports)
-                .where(_is(key), image_reports.c.hidden.is_(True))
-                .values(hidden=False, count=0, republish_due=False)
-            ).rowcount
-            if shown:
-                db.execute(
-                    image_report_readers.delete().where(
-                        image_report_readers.c.article_id == article_id,
-                        image_report_readers.c.image_index == image_index,
-                    )
-                )
-        return bool(shown)
+            hidden = db.execute(select(image_reports.c.hidden).where(_is(key))).scalar()
+            if hidden:
+                _forget(db, key)
+        return bool(hidden)
 
 
 def hidden_images(db: Any, article_ids: Iterable[int]) -> dict[int, dict[int, str | None]]:
@@ -200,8 +193,12 @@ def hidden_images(db: Any, article_ids: Iterable[int]) -> dict[int, dict[int, st
 def _forget_if_replaced(db: Any, key: Mapping[str, int], url: str) -> None:
     """A newer version put another image in this place: its reports were about the old one."""
     stored = db.execute(select(image_reports.c.image_url).where(_is(key))).first()
-    if stored is None or stored[0] in (None, url):
-        return
+    if stored is not None and stored[0] not in (None, url):
+        _forget(db, key, image_url=url)
+
+
+def _forget(db: Any, key: Mapping[str, int], **values: Any) -> None:
+    """Start an image's reports over: no readers, no count, shown, nothing due."""
     db.execute(
         image_report_readers.delete().where(
             image_report_readers.c.article_id == key["article_id"],
@@ -211,7 +208,7 @@ def _forget_if_replaced(db: Any, key: Mapping[str, int], url: str) -> None:
     db.execute(
         update(image_reports)
         .where(_is(key))
-        .values(count=0, hidden=False, republish_due=False, image_url=url)
+        .values(count=0, hidden=False, republish_due=False, **values)
     )
 
 

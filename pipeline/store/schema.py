@@ -34,6 +34,7 @@ articles = Table(
 )
 """`takedown_due_since`: unpublished then, and its page and listings not yet rewritten."""
 Index("ix_articles_first_published_at", articles.c.first_published_at)
+Index("ix_articles_takedown_due_since", articles.c.takedown_due_since)
 
 article_versions = Table(
     "article_versions",

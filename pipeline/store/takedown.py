@@ -79,7 +79,8 @@ class TakedownQueries:
         return [(int(article_id), since) for article_id, since in rows]
 
     def listed_tags(self, article_id: int) -> list[Tag]:
-        """The tags the article was last listed under: their pages must drop it."""
+        """The tags the article is, or was last, listed under: the live version's tags, kept
+        after a takedown so their pages can drop it."""
         with transaction(self.engine) as db:
             rows = db.execute(
                 select(article_tags.c.label, article_tags.c.slug, article_tags.c.kind).where(
