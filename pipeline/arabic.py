@@ -11,7 +11,9 @@ from typing import NamedTuple
 import arabicstopwords.arabicstopwords as stp
 import Stemmer
 
-SLUG_MAX = 80
+SLUG_MAX_BYTES = 120
+"""A slug becomes a path segment, a file name and a key column: its UTF-8 size is what is
+bounded, since one character may take four bytes ("𝐀" pasted as fancy text)."""
 
 # Harakat, superscript alef, Quranic annotation marks, tatweel, and invisible format characters
 # (zero-width, bidi controls, the Arabic letter mark): they change bytes, never the word.
@@ -235,9 +237,11 @@ def slugify(label: str) -> str:
     if not folded:
         visible = _SPACE.sub(" ", label).strip()
         return _short_hash(visible) if visible else ""
-    if len(folded) <= SLUG_MAX:
+    encoded = folded.encode("utf-8")
+    if len(encoded) <= SLUG_MAX_BYTES:
         return folded
-    head = folded[: SLUG_MAX - 11].rstrip("-")
+    # a cut inside a character drops it whole; the hash of the full key keeps it unique and stable
+    head = encoded[: SLUG_MAX_BYTES - 11].decode("utf-8", errors="ignore").rstrip("-")
     return f"{head}-{_short_hash(folded)}"
 
 

@@ -110,9 +110,19 @@ def test_slug_shape(label: str, slug: str) -> None:
 def test_slug_of_a_long_label_is_bounded_and_stable() -> None:
     label = "كلمة " * 100
     slug = arabic.slugify(label)
-    assert len(slug) <= arabic.SLUG_MAX
+    assert len(slug.encode()) <= arabic.SLUG_MAX_BYTES
     assert slug == arabic.slugify(label)
     assert slug != arabic.slugify("كلمة " * 99)
+
+
+@pytest.mark.parametrize("char", ["\U0001d400", "ب", "😀", "a"])
+def test_slug_is_bounded_in_bytes_whatever_the_characters(char: str) -> None:
+    # 80 mathematical bold capitals (fancy text) once made a 320-byte slug: a file name too long
+    label = char * 300
+    slug = arabic.slugify(label)
+    assert 0 < len(slug.encode("utf-8")) <= arabic.SLUG_MAX_BYTES
+    assert slug == arabic.slugify(label)
+    assert slug != arabic.slugify(char * 299)
 
 
 def test_slug_falls_back_to_a_hash_when_nothing_survives_folding() -> None:
@@ -123,7 +133,7 @@ def test_slug_falls_back_to_a_hash_when_nothing_survives_folding() -> None:
 @given(st.text(max_size=200))
 def test_slug_is_url_safe_and_never_empty_for_visible_text(label: str) -> None:
     slug = arabic.slugify(label)
-    assert len(slug) <= arabic.SLUG_MAX
+    assert len(slug.encode()) <= arabic.SLUG_MAX_BYTES
     assert not slug.startswith("-") and not slug.endswith("-")
     assert "--" not in slug
     assert all(ch.isalnum() or ch == "-" for ch in slug)

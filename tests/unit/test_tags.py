@@ -44,7 +44,7 @@ def assert_valid(tags: list[Tag]) -> None:
     for tag in tags:
         assert tag.label.strip() == tag.label and tag.label
         assert tag.slug == arabic.slugify(tag.label)
-        assert 0 < len(tag.slug) <= arabic.SLUG_MAX
+        assert 0 < len(tag.slug.encode()) <= arabic.SLUG_MAX_BYTES
         if tag.kind != "topic":
             continue
         words = tag.label.split(" ")
