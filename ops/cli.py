@@ -17,7 +17,13 @@ from config.celery import STEP_QUEUES
 from config.logging import configure_logging
 from config.settings import Settings, get_settings
 from ops import supervisor
-from ops.wiring import make_outputs, make_reports, make_store, make_tokens
+from ops.wiring import (
+    make_output_failures,
+    make_outputs,
+    make_reports,
+    make_store,
+    make_tokens,
+)
 from pipeline.errors import NashrError, TransientError
 from pipeline.models import MAX_ARTICLE_ID, MAX_IMAGES
 from pipeline.store.migrate import upgrade
@@ -62,7 +68,7 @@ def up(
         env["NASHR_SITE_URL"] = f"http://{host}:{port}"
         settings = Settings(site_url=env["NASHR_SITE_URL"])
     upgrade(settings.database)
-    make_outputs(settings).rebuild_all()
+    _rebuild_listings_at_start(settings)
     base = f"http://{host}:{port}"
     procs = supervisor.Supervisor()
     stopping = False
@@ -92,6 +98,14 @@ def up(
     finally:
         procs.stop()
         typer.echo("nashr stopped")
+
+
+def _rebuild_listings_at_start(settings: Settings) -> None:
+    """Start-up never depends on a rebuild: a failed one is logged and the sweeper retries it."""
+    try:
+        make_outputs(settings).rebuild_all()
+    except Exception as exc:
+        typer.echo(f"listings not rebuilt at start ({type(exc).__name__}); the sweeper retries")
 
 
 def _wait_healthy(base: str, procs: supervisor.Supervisor, seconds: float = 60.0) -> bool:
@@ -268,6 +282,9 @@ def retry(
     if article_id is None and not all_failed:
         for item in make_store(settings).failed():
             typer.echo(f"{item.article_id}\tv{item.version}\tfailed at {item.step.value}")
+        for output in make_output_failures(settings).listed():
+            owner = f"article {output.article_id}" if output.article_id else "listing"
+            typer.echo(f"output {output.path}\t{owner}\t{output.attempts}x\t{output.error}")
         return
     replayed = replay_failed(settings, article_id)
     typer.echo(f"replayed {replayed} version(s)")

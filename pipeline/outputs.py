@@ -8,11 +8,14 @@ another's entry, a burst of them costs a few rebuilds, and readers never see hal
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import partial
 from urllib.parse import quote
 
 from pipeline import feed, site, ticker
+from pipeline.errors import PermanentError, TransientError
 from pipeline.models import (
     PublishedArticle,
     SiteInfo,
@@ -26,7 +29,10 @@ from pipeline.models import (
 from pipeline.states import Status, Step
 from pipeline.store.articles import ArticleStore, VersionRecord
 from pipeline.store.files import SiteFiles
+from pipeline.store.output_failures import OutputFailures
 from pipeline.store.rebuilds import RebuildQueue, RebuildWork
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,14 @@ class _Snapshot:
     ticker: list[TickerEntry]
 
 
+@dataclass
+class _Written:
+    """What one rebuild wrote, and what it could not: a failed output never stops the rest."""
+
+    paths: list[str] = field(default_factory=list)
+    failed: dict[str, tuple[int | None, str]] = field(default_factory=dict)
+
+
 class Outputs:
     def __init__(
         self, articles: ArticleStore, files: SiteFiles, site_info: SiteInfo, sizes: OutputSizes
@@ -53,6 +67,7 @@ class Outputs:
         self.articles = articles
         self.files = files
         self.rebuilds = RebuildQueue(files.state_dir)
+        self.failures = OutputFailures(articles.engine)
         self.site = site_info
         self.sizes = sizes
 
@@ -71,8 +86,15 @@ class Outputs:
     def go_live(self, record: VersionRecord) -> bool:
         """Put the headline on the ticker; the page is checked to show this version first."""
         article = self.articles.published(record.article_id)
-        stale = article is not None and self._page_version(article.id) != article.version
+        stale = article is not None and (
+            self._page_version(article.id) != article.version
+            or bool(self.failures.for_article(article.id))
+        )
         self._rebuild(self.rebuilds.request([record.article_id] if stale else [], feeds=stale))
+        failed = self.failures.for_article(record.article_id)
+        if failed:
+            # the version's own page could not be written: failed, and replayable once mended
+            raise PermanentError(f"{failed[0].path}: {failed[0].error}")
         return self.articles.advance(record.article_id, record.version, Step.TICKER, Status.LIVE)
 
     def rebuild_all(self) -> None:
@@ -114,17 +136,41 @@ class Outputs:
 
     def _write(self, work: RebuildWork) -> None:
         now = self._snapshot()
+        written = _Written()
         for article_id in sorted(work.articles):
             article = self.articles.published(article_id)
             if article is not None:
-                self._write_article(article, now)
+                self._write_article(article, now, written)
             else:
                 # not live (taken down, or never published): no page may show it
                 self.files.remove(article_path(article_id))
                 self.files.remove(article_json_path(article_id))
+                written.paths += [article_path(article_id), article_json_path(article_id)]
         if work.feeds:
-            self._write_feeds(list(work.tags.values()), now)
-        self._write_ticker(now)
+            self._write_feeds(list(work.tags.values()), now, written)
+        self._write_ticker(now, written)
+        for path, (owner, error) in written.failed.items():
+            self.failures.record(path, error, owner)
+        self.failures.cleared(written.paths)
+
+    def _output(
+        self,
+        written: _Written,
+        path: str,
+        render: Callable[[], str | bytes],
+        article_id: int | None = None,
+    ) -> None:
+        """Render and write one output; if it fails, record it against itself and go on."""
+        try:
+            self.files.write(path, render())
+        except TransientError:
+            raise
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            log.error("output failed", extra={"path": path, "error": error})
+            written.failed[path] = (article_id, error)
+        else:
+            written.paths.append(path)
 
     def _page_version(self, article_id: int) -> int | None:
         raw = self.files.read(article_json_path(article_id))
@@ -139,29 +185,49 @@ class Outputs:
         latest = self.articles.latest_published(max(self.sizes.feed, self.sizes.home, candidates))
         return _Snapshot(latest, ticker.build_ticker(latest[:candidates], self.sizes.ticker))
 
-    def _write_article(self, article: PublishedArticle, now: _Snapshot) -> None:
-        page = site.render_article_page(article, self.site, now.ticker)
-        self.files.write(article.path, page)
-        self.files.write(article.json_path, site.render_article_json(article, self.site))
+    def _write_article(self, article: PublishedArticle, now: _Snapshot, written: _Written) -> None:
+        self._output(
+            written,
+            article.path,
+            lambda: site.render_article_page(article, self.site),
+            article.id,
+        )
+        self._output(
+            written,
+            article.json_path,
+            lambda: site.render_article_json(article, self.site),
+            article.id,
+        )
 
-    def _write_feeds(self, tags: list[Tag], now: _Snapshot) -> None:
+    def _write_feeds(self, tags: list[Tag], now: _Snapshot, written: _Written) -> None:
         in_feed = now.latest[: self.sizes.feed]
-        self.files.write("/feeds/rss.xml", feed.render_rss(in_feed, self.site))
-        self.files.write("/feeds/atom.xml", feed.render_atom(in_feed, self.site))
-        self.files.write("/feeds/feed.json", feed.render_json_feed(in_feed, self.site))
+        self._output(written, "/feeds/rss.xml", lambda: feed.render_rss(in_feed, self.site))
+        self._output(written, "/feeds/atom.xml", lambda: feed.render_atom(in_feed, self.site))
+        self._output(written, "/feeds/feed.json", lambda: feed.render_json_feed(in_feed, self.site))
         for tag in tags:
             tagged = self.articles.latest_published(self.sizes.tag, tag_slug=tag.slug)
-            self.files.write(tag_path(tag.slug), site.render_tag_page(tag, tagged, self.site))
+            self._output(
+                written, tag_path(tag.slug), partial(site.render_tag_page, tag, tagged, self.site)
+            )
             rss_path, atom_path = tag_feed_paths(tag.slug)
             title = f"{self.site.name}: {tag.label}"
-            rss = feed.render_rss(tagged, self.site, title, quote(rss_path))
-            self.files.write(rss_path, rss)
-            atom = feed.render_atom(tagged, self.site, title, quote(atom_path))
-            self.files.write(atom_path, atom)
+            self._output(
+                written,
+                rss_path,
+                partial(feed.render_rss, tagged, self.site, title, quote(rss_path)),
+            )
+            self._output(
+                written,
+                atom_path,
+                partial(feed.render_atom, tagged, self.site, title, quote(atom_path)),
+            )
 
-    def _write_ticker(self, now: _Snapshot) -> None:
+    def _write_ticker(self, now: _Snapshot, written: _Written) -> None:
         """The ticker, and the home page that shows it."""
-        self.files.write("/ticker.json", ticker.render_ticker_json(now.ticker))
-        self.files.write("/ticker.html", ticker.render_ticker_html(now.ticker))
-        home = site.render_home(now.latest[: self.sizes.home], now.ticker, self.site)
-        self.files.write("/index.html", home)
+        self._output(written, "/ticker.json", lambda: ticker.render_ticker_json(now.ticker))
+        self._output(written, "/ticker.html", lambda: ticker.render_ticker_html(now.ticker))
+        self._output(
+            written,
+            "/index.html",
+            lambda: site.render_home(now.latest[: self.sizes.home], self.site),
+        )
