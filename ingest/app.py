@@ -8,7 +8,6 @@ from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
-from fastapi.staticfiles import StaticFiles
 
 from config.settings import Settings
 from ingest.articles import router as articles_router
@@ -17,6 +16,7 @@ from ingest.limits import BodyDeadline, BodySizeLimit
 from ingest.live import router as live_router
 from ingest.ratelimit import SlidingWindowLimiter
 from ingest.reports import router as reports_router
+from ingest.site import PublishedSite
 from pipeline.models import Submission
 from pipeline.store import ArticleStore, connect
 from pipeline.store.reports import ReportStore
@@ -59,7 +59,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     app.openapi = openapi  # type: ignore[method-assign]
     settings.site_dir.mkdir(parents=True, exist_ok=True)
-    app.mount("/", StaticFiles(directory=settings.site_dir, html=True), name="site")
+    app.mount("/", PublishedSite(settings.site_dir), name="site")
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(BodyDeadline, seconds=settings.request_body_timeout_seconds)
     return app

@@ -19,11 +19,10 @@ from pipeline.models import (
     PublishedArticle,
     SiteInfo,
     Tag,
-    TickerEntry,
     tag_feed_paths,
     tag_path,
 )
-from pipeline.ticker import render_ticker_html
+from pipeline.ticker import TICKER_SLOT
 
 FEED_PATHS = {"rss": "/feeds/rss.xml", "atom": "/feeds/atom.xml"}
 REPORT_NOTICE = (
@@ -100,6 +99,7 @@ def _environment() -> Environment:
     env.filters["display_time"] = _display_time
     env.globals["feed_paths"] = FEED_PATHS
     env.globals["visible_images"] = visible_images
+    env.globals["ticker_slot"] = Markup(TICKER_SLOT)
     return env
 
 
@@ -107,15 +107,12 @@ def _render(template: str, **context: Any) -> str:
     return _environment().get_template(template).render(**context)
 
 
-def render_article_page(
-    article: PublishedArticle, site: SiteInfo, ticker: list[TickerEntry]
-) -> str:
-    """The reader's page: the article, its tags and images, the source link, the ticker on top."""
+def render_article_page(article: PublishedArticle, site: SiteInfo) -> str:
+    """The reader's page: the article, its tags and images, the source link, the ticker's slot."""
     return _render(
         "article.html",
         article=article,
         site=site,
-        ticker_html=Markup(render_ticker_html(ticker)),
         canonical=absolute_url(site, article.path),
         report_notice=REPORT_NOTICE,
     )
@@ -126,13 +123,12 @@ def render_entry_html(article: PublishedArticle, site: SiteInfo) -> str:
     return _render("entry.html", article=article, site=site)
 
 
-def render_home(latest: list[PublishedArticle], ticker: list[TickerEntry], site: SiteInfo) -> str:
-    """The front page: the ticker and the latest N articles, never the archive."""
+def render_home(latest: list[PublishedArticle], site: SiteInfo) -> str:
+    """The front page: the latest N articles, never the archive, under the ticker's slot."""
     return _render(
         "home.html",
         articles=latest,
         site=site,
-        ticker_html=Markup(render_ticker_html(ticker)),
         canonical=absolute_url(site, "/"),
     )
 

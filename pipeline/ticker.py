@@ -11,6 +11,10 @@ from markupsafe import Markup
 
 from pipeline.models import PublishedArticle, TickerEntry, article_path
 
+TICKER_SLOT = "<!--nashr:ticker-->"
+"""Where a stored page takes the ticker: the headlines are put in as the page is served, so no
+page ever keeps one that has changed or been taken down since it was written."""
+
 _WHITESPACE = re.compile(r"\s+")
 _TASHKEEL = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
 _LETTERS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه"})
@@ -97,3 +101,8 @@ def render_ticker_html(entries: list[TickerEntry]) -> str:
     ]
     body = Markup("").join(items)
     return str(Markup('<ul class="ticker" dir="rtl">{items}</ul>').format(items=body))
+
+
+def with_ticker(page: str, fragment: str) -> str:
+    """A stored page as readers get it: the current ticker in its slot."""
+    return page.replace(TICKER_SLOT, fragment, 1)

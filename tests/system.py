@@ -172,3 +172,13 @@ def running_system(
         finally:
             for worker in started:
                 worker.stop()
+
+
+def served_paths(system: RunningSystem) -> list[str]:
+    """Every output the site serves now, as a reader would request it."""
+    root = system.settings.site_dir
+    return sorted(
+        "/" + str(path.relative_to(root))
+        for path in root.rglob("*")
+        if path.is_file() and not path.name.startswith(".")
+    )

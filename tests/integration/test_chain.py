@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from pipeline.models import Submission
 from pipeline.states import Step
 from tests.services import wait_until
-from tests.system import BACKENDS, SEED_ARTICLE, RunningSystem, running_system
+from tests.system import BACKENDS, SEED_ARTICLE, RunningSystem, running_system, served_paths
 
 pytestmark = pytest.mark.integration
 
@@ -271,6 +271,41 @@ def test_an_editor_takes_an_article_down_and_can_publish_it_again(system: Runnin
     system.wait_for(first["id"], "live", version=second["version"])
     assert "خبر أعيد نشره بعد تصحيحه" in system.get(status["urls"]["page"]).text
     assert _rss_guids(system).count(page_url) == 1
+
+
+def test_a_takedown_leaves_no_served_output_carrying_the_article(system: RunningSystem) -> None:
+    # Given an early article, then several more published while it was live (their pages were
+    # written while its headline was on the ticker)
+    headline = f"خبر يسحب بأمر قضائي {system.settings.queue_prefix}"
+    early = system.submit(SEED_ARTICLE | {"title": headline})
+    system.wait_for(early["id"], "live")
+    later = [
+        system.submit(SEED_ARTICLE | {"title": f"خبر نشر بعده {n} {system.settings.queue_prefix}"})
+        for n in range(3)
+    ]
+    for accepted in later:
+        system.wait_for(accepted["id"], "live")
+    assert headline in system.get(f"/news/{later[-1]['id']}.html").text  # on its ticker
+
+    # When the early one is taken down
+    response = system.client.post(f"/articles/{early['id']}/unpublish", headers=system.auth)
+    assert response.status_code == 202, response.text
+
+    # Then within a sweep no served output carries its headline or its link: no page, no
+    # listing, no feed, no ticker inside another page
+    link = f"/news/{early['id']}."
+
+    def carriers() -> list[str]:
+        found = []
+        for path in served_paths(system):
+            body = system.get(path).text
+            if headline in body or link in body:
+                found.append(path)
+        return found
+
+    wait_until(lambda: not carriers() or None, 60, "no output to carry the taken-down article")
+    assert system.get(f"/news/{early['id']}.html").status_code in (404, 410)
+    assert any(f"/news/{a['id']}.html" in served_paths(system) for a in later)
 
 
 def test_an_embargoed_article_appears_at_its_time_and_not_before(system: RunningSystem) -> None:

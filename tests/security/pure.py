@@ -79,8 +79,9 @@ def render(article: PublishedArticle, tag_views: bool = True) -> Rendered:
     """Each view `Outputs` writes for this article: page, JSON, feeds, tag pages, ticker, home."""
     entries = ticker.build_ticker([article])
     out = Rendered(article)
-    out.pages["page"] = site.render_article_page(article, SITE, entries)
-    out.pages["home"] = site.render_home([article], entries, SITE)
+    bar = ticker.render_ticker_html(entries)
+    out.pages["page"] = ticker.with_ticker(site.render_article_page(article, SITE), bar)
+    out.pages["home"] = ticker.with_ticker(site.render_home([article], SITE), bar)
     out.fragments["entry"] = site.render_entry_html(article, SITE)
     out.fragments["ticker.html"] = ticker.render_ticker_html(entries)
     out.json_documents["article.json"] = site.render_article_json(article, SITE)

@@ -105,7 +105,7 @@ def test_the_page_button_and_script_reach_the_endpoint(api: SecureApi) -> None:
     """Do what the page's script does with each report button: POST to the URL it builds."""
     article_id = make_live(api, TWO_IMAGES)
     article = api.app.state.articles.published(article_id)
-    page = render_article_page(article, SITE, [])
+    page = render_article_page(article, SITE)
     script = next(s for s in script_texts(parse_document(page)) if "/reports" in s)
     assert '"/articles/" + button.dataset.articleId + "/images/"' in script
     assert 'method: "POST"' in script
@@ -301,7 +301,7 @@ def test_at_the_threshold_the_image_is_hidden_from_every_view(api: SecureApi) ->
     assert [image.hidden for image in article.images] == [True, False]
 
     # Then the page and the JSON leave it out; the other image keeps its own index
-    page = render_article_page(article, SITE, [])
+    page = render_article_page(article, SITE)
     assert "img/a.jpg" not in page and "img/b.jpg" in page
     assert 'data-image-index="1"' in page and 'data-image-index="0"' not in page
     data = json.loads(render_article_json(article, SITE))

@@ -18,7 +18,7 @@ from pipeline.site import (
     render_tag_page,
     safe_href,
 )
-from pipeline.ticker import build_ticker
+from pipeline.ticker import build_ticker, render_ticker_html, with_ticker
 
 SITE = SiteInfo(base_url="https://nashr.example", name="نشر", description="آخر الأخبار")
 PUBLISHED = datetime(2025, 3, 15, 9, 30, tzinfo=UTC)
@@ -95,7 +95,9 @@ class Page(HTMLParser):
 
 def _page(article: PublishedArticle | None = None) -> tuple[str, Page]:
     article = article or _article()
-    markup = render_article_page(article, SITE, build_ticker([article]))
+    markup = with_ticker(
+        render_article_page(article, SITE), render_ticker_html(build_ticker([article]))
+    )
     return markup, Page(markup)
 
 
@@ -172,7 +174,7 @@ def test_report_script_posts_to_the_reports_endpoint() -> None:
 
 def test_every_page_follows_the_live_ticker() -> None:
     _, page = _page()
-    home = Page(render_home([], [], SITE))
+    home = Page(render_home([], SITE))
     for parsed in (page, home):
         live = [s for s in parsed.find("script") if "EventSource" in s.text]
         assert len(live) == 1 and '"/ticker/stream"' in live[0].text
@@ -234,7 +236,7 @@ def test_hostile_text_never_reaches_the_page_unescaped(payload: str) -> None:
     )
 
     markup, page = _page(article)
-    home = render_home([article], build_ticker([article]), SITE)
+    home = with_ticker(render_home([article], SITE), render_ticker_html(build_ticker([article])))
     tag_page = render_tag_page(article.tags[0], [article], SITE)
 
     for output in (markup, home, tag_page):
@@ -306,9 +308,7 @@ def test_article_json_carries_the_article() -> None:
 
 def test_rendering_is_deterministic() -> None:
     article = _article()
-    ticker = build_ticker([article])
-
-    assert render_article_page(article, SITE, ticker) == render_article_page(article, SITE, ticker)
+    assert render_article_page(article, SITE) == render_article_page(article, SITE)
     assert render_article_json(article, SITE) == render_article_json(article, SITE)
 
 
@@ -339,7 +339,9 @@ def test_home_lists_latest_with_ticker() -> None:
     first = _article(id=1, title="الخبر الأول", breaking=True)
     second = _article(id=2, title="الخبر الثاني")
 
-    markup = render_home([first, second], build_ticker([first, second]), SITE)
+    markup = with_ticker(
+        render_home([first, second], SITE), render_ticker_html(build_ticker([first, second]))
+    )
     page = Page(markup)
 
     assert page.find("html")[0].attrs == {"dir": "rtl", "lang": "ar"}
@@ -355,7 +357,7 @@ def test_home_lists_latest_with_ticker() -> None:
 
 
 def test_home_with_no_articles() -> None:
-    page = Page(render_home([], [], SITE))
+    page = Page(render_home([], SITE))
 
     assert page.find("ul", class_="listing")[0].text.strip() == "لا توجد أخبار بعد."
 
