@@ -88,8 +88,8 @@ class StaleFirstOutputs(Outputs):
             self.other_wrote.wait(timeout=3)
         return taken
 
-    def _write_feeds(self, tags, now) -> None:  # type: ignore[no-untyped-def]
-        super()._write_feeds(tags, now)
+    def _write_feeds(self, tags, now, written) -> None:  # type: ignore[no-untyped-def]
+        super()._write_feeds(tags, now, written)
         if len(now.latest) == 2:
             self.other_wrote.set()
 
