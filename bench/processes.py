@@ -69,6 +69,13 @@ class Child:
         )
         return total_kb / 1024
 
+    def rss_mb(self) -> float:
+        """VmRSS now, of the worker and every process under it, summed."""
+        total_kb = sum(
+            _status_kb(pid, "VmRSS") for pid in [self.process.pid, *_descendants(self.process.pid)]
+        )
+        return total_kb / 1024
+
     def stop(self, grace: float = 15.0) -> None:
         """SIGTERM to celery alone (a warm shutdown stops its pool); SIGKILL to all if it hangs."""
         if self.process.poll() is None:
@@ -128,9 +135,13 @@ def _descendants(root: int) -> list[int]:
 
 
 def _vm_hwm_kb(pid: int) -> int:
+    return _status_kb(pid, "VmHWM")
+
+
+def _status_kb(pid: int, field: str) -> int:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1])
     except OSError:
         pass

@@ -37,6 +37,8 @@ class Phase:
     skipped: int = 0
     swept: int = 0
     problems: list[str] = field(default_factory=list)
+    cpu_seconds: dict[str, float] = field(default_factory=dict)
+    """CPU seconds per process group over the measured phase (bench/cpu.py)."""
 
 
 def summarize(
@@ -76,7 +78,7 @@ class BrokerResult:
 
 
 def print_table(
-    results: list[BrokerResult], args: argparse.Namespace, payload_bytes: int, load: str
+    results: list[BrokerResult], args: argparse.Namespace, payloads: str, load: str
 ) -> None:
     print("nashr full pipeline vs a bare Celery chain, same broker and worker settings")
     print(f"command: {shlex.join([sys.executable, *sys.argv])}")
@@ -85,11 +87,15 @@ def print_table(
         f"load average {load} at the start, {load_average()} at the end"
     )
     print(
-        f"payload: {payload_bytes} bytes of JSON (UTF-8); worker: 1 x prefork -c 2, prefetch 1, "
-        f"acks_late, JSON, --without-gossip --without-mingle, -l INFO; warm-up {args.warmup}; "
+        f"payload ({args.workload}): {payloads} of JSON (UTF-8); "
+        "worker: 1 x prefork -c 2, prefetch 1, acks_late, JSON, "
+        f"--without-gossip --without-mingle, -l INFO; warm-up {args.warmup}; "
         f"baseline chain: {args.chain_length} no-op tasks, one queue each, no result backend"
     )
-    print("nashr: POST /articles (in-process TestClient) -> live; latency = ingest -> ticker done")
+    print(
+        f"nashr: POST /articles (uvicorn, {args.clients} clients on loopback) -> live; "
+        "latency = ingest -> ticker done"
+    )
     print()
     head = (
         f"{'broker':<9} {'N':>4} | {'nashr/s':>8} {'p50 ms':>8} {'p99 ms':>8} | "
@@ -120,6 +126,10 @@ def print_table(
             f"  nashr    {a.skipped} deliveries found nothing to do, {a.swept} sweeps re-sent work"
         )
         print(f"  baseline p95 {b.p95_ms:.0f} ms, {b.seconds:.1f} s, sent {b.submit_per_second}/s")
+        for who, phase in (("nashr", a), ("baseline", b)):
+            spent = ", ".join(f"{k} {v:.1f}" for k, v in phase.cpu_seconds.items())
+            per = sum(phase.cpu_seconds.values()) * 1000 / max(1, phase.count)
+            print(f"  {who:<8} CPU s: {spent} ({per:.0f} ms of CPU per item)")
         for who, phase in (("nashr", a), ("baseline", b)):
             for line in phase.problems:
                 print(f"  {who} log: {line}")

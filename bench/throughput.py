@@ -1,8 +1,8 @@
 """nashr's whole pipeline beside a bare Celery chain, on the same broker, in one run.
 
 Run from the repository root: `.venv/bin/python bench/throughput.py [--broker all]`.
-The API runs in-process (FastAPI's TestClient, as in tests/system.py); workers and beat are real
-`celery` subprocesses started with nashr's own command lines (ops/supervisor.py).
+The API is the real uvicorn server `nashr up` runs, fed by clients on loopback; workers and beat
+are real `celery` subprocesses started with nashr's own command lines (ops/supervisor.py).
 """
 
 # ruff: noqa: E402  (the repository root goes on sys.path before its packages are imported)
@@ -16,7 +16,6 @@ import signal
 import sys
 import tempfile
 import time
-import warnings
 from contextlib import ExitStack
 from dataclasses import asdict
 from itertools import pairwise
@@ -27,16 +26,17 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-warnings.filterwarnings("ignore", message=".*httpx2.*")  # starlette's, about its TestClient
 
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from bench.api import ApiServer, submit_all
 from bench.baseline_tasks import build_chain, create_baseline, done_file, queue_names
+from bench.corpus import DEFAULT_CORPUS, corpus_submissions, reused
+from bench.cpu import CpuMeter
 from bench.processes import BenchError, Child, wait_until
+from bench.profile import Profiler
 from bench.report import BrokerResult, Phase, load_average, percentile, print_table, summarize
 from config.settings import Settings
-from ingest.app import create_app
 from ops.supervisor import beat_command, worker_command
 from pipeline.states import STEP_ORDER
 from pipeline.store import ArticleStore, connect
@@ -69,6 +69,23 @@ def make_payload(size: int) -> dict[str, Any]:
     return seed
 
 
+def make_payloads(args: argparse.Namespace, n: int) -> list[dict[str, Any]]:
+    """`corpus`: the corpus's articles in order (reused under new external_ids past its end);
+    `seed`: the padded seed article under N titles, the worst case for tag listings."""
+    if args.workload == "seed":
+        seed = make_payload(args.payload_bytes)
+        return [seed | {"title": f"{seed['title']} ({i})"} for i in range(n)]
+    articles = corpus_submissions(args.corpus)
+    if n <= len(articles):
+        return articles[:n]
+    return reused(articles, n, unique_name("bench"))
+
+
+def payload_sizes(payloads: list[dict[str, Any]]) -> str:
+    sizes = sorted(len(json.dumps(p, ensure_ascii=False).encode()) for p in payloads)
+    return f"{len(sizes)} bodies, median {sizes[len(sizes) // 2]} bytes, max {sizes[-1]}"
+
+
 def nashr_settings(
     data_dir: Path, prefix: str, database: str | None, broker: str | None
 ) -> tuple[Settings, dict[str, str]]:
@@ -92,8 +109,7 @@ def nashr_settings(
 def run_nashr(
     settings: Settings,
     env: dict[str, str],
-    payload: dict[str, Any],
-    n: int,
+    payloads: list[dict[str, Any]],
     args: argparse.Namespace,
 ) -> Phase:
     """Submit through POST /articles, wait for every article to be live, read step_events."""
@@ -101,38 +117,39 @@ def run_nashr(
     upgrade(settings.database)
     store = ArticleStore(connect(settings.database))
     token = TokenStore(store.engine).create("bench-editor", Role.EDITOR)
-    auth = {"Authorization": f"Bearer {token}"}
     worker = Child(worker_command(settings), env, settings.data_dir / "nashr-worker.log")
     beat = Child(beat_command(settings), env, settings.data_dir / "nashr-beat.log")
+    api = ApiServer(env, settings.data_dir / "nashr-api.log")
     try:
-        with TestClient(create_app(settings)) as client:
 
-            def submit(title: str) -> int:
-                answer = client.post("/articles", json=payload | {"title": title}, headers=auth)
-                if answer.status_code != 202:
-                    raise BenchError(f"POST /articles answered {answer.status_code}: {answer.text}")
-                return int(answer.json()["id"])
+        def all_live(expected: int) -> bool:
+            counts = store.count_by_status()
+            if counts.get("rejected") or counts.get("failed"):
+                raise BenchError(f"articles went wrong: {counts}\n{worker.tail()}")
+            return counts.get("live", 0) >= expected
 
-            def all_live(expected: int) -> bool:
-                counts = store.count_by_status()
-                if counts.get("rejected") or counts.get("failed"):
-                    raise BenchError(f"articles went wrong: {counts}\n{worker.tail()}")
-                return counts.get("live", 0) >= expected
-
-            worker.wait_ready(60)
-            for i in range(args.warmup):
-                submit(f"{payload['title']} (تسخين {i})")
-            wait_until(lambda: all_live(args.warmup), 60, "warm-up articles to be live")
-            worker.mark = worker.log_path.stat().st_size
-            started = time.monotonic()
-            ids = [submit(f"{payload['title']} ({i})") for i in range(n)]
-            submit_seconds = time.monotonic() - started
-            try:
-                wait_until(lambda: all_live(args.warmup + n), args.timeout, f"{n} articles live")
-            except BenchError as exc:
-                raise BenchError(f"{exc}: {store.count_by_status()}\n{worker.tail()}") from None
+        worker.wait_ready(60)
+        api.wait_ready(60)
+        warmup = [p | {"title": f"{p['title']} (تسخين)"} for p in payloads[: args.warmup]]
+        submit_all(api.base, token, warmup, clients=1)
+        wait_until(lambda: all_live(args.warmup), 60, "warm-up articles to be live")
+        worker.mark = worker.log_path.stat().st_size
+        n = len(payloads)
+        profiler = Profiler.attach(worker, args.profile, "nashr") if args.profile else None
+        meter = CpuMeter()
+        started = time.monotonic()
+        ids = submit_all(api.base, token, payloads, clients=args.clients)
+        submit_seconds = time.monotonic() - started
+        try:
+            wait_until(lambda: all_live(args.warmup + n), args.timeout, f"{n} articles live")
+        except BenchError as exc:
+            raise BenchError(f"{exc}: {store.count_by_status()}\n{worker.tail()}") from None
+        cpu = meter.spent()
+        if profiler is not None:
+            profiler.report()
         rss = worker.peak_rss_mb()
     finally:
+        api.stop()
         beat.stop()
         worker.stop()
     starts, ends, steps = step_times(store, ids)
@@ -141,6 +158,7 @@ def run_nashr(
     phase.problems += beat.problems()
     phase.skipped = worker.count("nothing to do")
     phase.swept = worker.count(" swept ")
+    phase.cpu_seconds = cpu
     return phase
 
 
@@ -171,11 +189,10 @@ def step_times(
 def run_baseline(
     settings: Settings,
     env: dict[str, str],
-    payload: dict[str, Any],
-    n: int,
+    payloads: list[dict[str, Any]],
     args: argparse.Namespace,
 ) -> Phase:
-    """The same payload through a chain of no-op tasks, one queue per position, same settings."""
+    """The same payloads through chains of no-op tasks, one queue per position, same settings."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     done = done_file(settings)
     command = [
@@ -193,36 +210,41 @@ def run_baseline(
         pairs = (line.split() for line in done.read_text().splitlines())
         return {chain_id: float(at) for chain_id, at in pairs}
 
-    def send(chain_id: str) -> None:
+    def send(chain_id: str, payload: dict[str, Any]) -> None:
         build_chain(app, settings, payload | {"chain": chain_id}, args.chain_length).apply_async()
 
     try:
         worker.wait_ready(60)
         for i in range(args.warmup):
-            send(f"w{i}")
+            send(f"w{i}", payloads[i])
         wait_until(lambda: len(finished()) >= args.warmup, 60, "warm-up chains")
         worker.mark = worker.log_path.stat().st_size
         sent: dict[str, float] = {}
+        n = len(payloads)
+        meter = CpuMeter()
         started = time.monotonic()
-        for i in range(n):
+        for i, payload in enumerate(payloads):
             sent[str(i)] = time.time()
-            send(str(i))
+            send(str(i), payload)
         submit_seconds = time.monotonic() - started
         try:
             wait_until(lambda: len(finished()) >= args.warmup + n, args.timeout, f"{n} chains")
         except BenchError as exc:
             raise BenchError(f"{exc}: {len(finished())} done\n{worker.tail()}") from None
+        cpu = meter.spent()
         rss = worker.peak_rss_mb()
     finally:
         worker.stop()
         app.close()
     ends = finished()
     starts = list(sent.values())
-    return summarize(starts, [ends[k] for k in sent], submit_seconds, rss, worker)
+    phase = summarize(starts, [ends[k] for k in sent], submit_seconds, rss, worker)
+    phase.cpu_seconds = cpu
+    return phase
 
 
 def run_broker(
-    broker: str, n: int, payload: dict[str, Any], args: argparse.Namespace
+    broker: str, payloads: list[dict[str, Any]], args: argparse.Namespace
 ) -> BrokerResult:
     """One broker: its own vhost or Redis db, database, data dir and queue prefix, all removed."""
     missing = [name for name in NEEDS[broker] if not port_open(SERVICES[name])]
@@ -242,10 +264,10 @@ def run_broker(
         elif broker == "redis":
             broker_url = stack.enter_context(redis_database(prefix))
         settings, env = nashr_settings(data / "nashr", prefix, database, broker_url)
-        nashr = run_nashr(settings, env, payload, n, args)
+        nashr = run_nashr(settings, env, payloads, args)
         base_settings, base_env = nashr_settings(data / "baseline", prefix, None, broker_url)
-        baseline = run_baseline(base_settings, base_env, payload, n, args)
-        return BrokerResult(broker, n, nashr, baseline)
+        baseline = run_baseline(base_settings, base_env, payloads, args)
+        return BrokerResult(broker, len(payloads), nashr, baseline)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -256,12 +278,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default="all",
         help="all = rabbitmq and redis (embedded only when named)",
     )
-    parser.add_argument("--articles", type=int, default=200, help="per broker (default 200)")
+    parser.add_argument(
+        "--articles", type=int, default=None, help="per broker (default: the whole corpus)"
+    )
     parser.add_argument(
         "--embedded-articles",
         type=int,
-        default=50,
+        default=200,
         help="for the embedded broker, unless --articles is given",
+    )
+    parser.add_argument("--workload", choices=["corpus", "seed"], default="corpus")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent POST /articles")
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument(
+        "--profile", type=Path, default=None, help="py-spy the nashr worker into this folder"
     )
     parser.add_argument("--chain-length", type=int, default=5, help="baseline tasks per chain")
     parser.add_argument("--payload-bytes", type=int, default=5000)
@@ -281,19 +311,15 @@ def main(argv: list[str] | None = None) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):  # SIGINT too: a background job ignores it
         signal.signal(signum, _terminate)
     brokers = ["rabbitmq", "redis"] if args.broker == "all" else [args.broker]
-    articles_given = "--articles" in (argv if argv is not None else sys.argv)
-    payload = make_payload(args.payload_bytes)
     load = load_average()
     results = []
     try:
         for broker in brokers:
-            n = (
-                args.embedded_articles
-                if broker == "embedded" and not articles_given
-                else args.articles
-            )
+            n = args.articles or (args.embedded_articles if broker == "embedded" else 0)
+            payloads = make_payloads(args, n or len(corpus_submissions(args.corpus)))
+            n = len(payloads)
             print(f"# {broker}: {n} articles, then {n} chains ...", file=sys.stderr, flush=True)
-            results.append(run_broker(broker, n, payload, args))
+            results.append(run_broker(broker, payloads, args))
     except BenchError as exc:
         print(f"benchmark failed: {exc}", file=sys.stderr)
         return 1
@@ -306,7 +332,7 @@ def main(argv: list[str] | None = None) -> int:
         command = [sys.executable, *sys.argv]
         print(json.dumps({"command": command, "load_average": loads, "results": out}, indent=2))
     else:
-        print_table(results, args, len(json.dumps(payload, ensure_ascii=False).encode()), load)
+        print_table(results, args, payload_sizes(make_payloads(args, results[0].articles)), load)
     return 0
 
 

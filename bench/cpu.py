@@ -1,0 +1,60 @@
+"""CPU seconds spent by each kind of process on the machine during a phase, from /proc.
+
+Latencies on two shared cores say little about cost; the CPU each process group burned (the
+workers, the API, PostgreSQL, the broker) says where a run's time went.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from pathlib import Path
+
+TICKS = os.sysconf("SC_CLK_TCK")
+GROUPS = [
+    ("celery worker", "celery -A tasks.worker worker"),
+    ("celery beat", "celery -A tasks.worker beat"),
+    ("baseline worker", "bench.baseline_tasks"),
+    ("api (uvicorn)", "uvicorn"),
+    ("postgresql", "postgres"),
+    ("rabbitmq", "beam.smp"),
+    ("redis", "redis-server"),
+    ("benchmark", "bench/"),
+]
+
+
+def _processes() -> dict[int, tuple[str, float]]:
+    found: dict[int, tuple[str, float]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        seconds = (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
+        found[int(entry.name)] = (command, seconds)
+    return found
+
+
+def _group(command: str) -> str:
+    for name, needle in GROUPS:
+        if needle in command:
+            return name
+    return "other"
+
+
+class CpuMeter:
+    """Snapshot at the start, difference at the end; processes born meanwhile count whole."""
+
+    def __init__(self) -> None:
+        self.before = _processes()
+
+    def spent(self) -> dict[str, float]:
+        totals: Counter[str] = Counter()
+        for pid, (command, seconds) in _processes().items():
+            earlier = self.before.get(pid)
+            base = earlier[1] if earlier and earlier[0] == command else 0.0
+            totals[_group(command)] += max(0.0, seconds - base)
+        return {name: round(value, 1) for name, value in totals.most_common() if value >= 0.1}

@@ -1,0 +1,197 @@
+"""Cost stays flat as the archive grows: publish, rebuild and tag pages at 1,000, 10,000 and
+100,000 live articles, and a real worker's memory at each size.
+
+Run from the repository root: `.venv/bin/python bench/growth.py [--sizes 1000,10000,100000]`.
+
+The archive is filled through the store's own code, as the steps write it (accept, the three
+compare-and-set moves, the publisher's one transaction, the listing rebuild that makes them
+live), from corpus articles cycled with their own enrichment, so tags overlap as in real news.
+At each size it times, over repeated trials: the publish step's body for one more article, one
+full rebuild of the site's listings, and the first render of the busiest tag's page (nothing
+cached). Then a real worker (prefork, 2 processes) publishes a batch through the broker and its
+resident memory is read.
+"""
+
+# ruff: noqa: E402  (the repository root goes on sys.path before its packages are imported)
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import func, select
+
+from bench.corpus import DEFAULT_CORPUS, corpus_submissions
+from bench.deploy import deployment
+from bench.processes import BenchError, wait_until
+from bench.report import load_average
+from config.celery import STEP_QUEUES
+from pipeline.enrich import Models, enrich
+from pipeline.models import Submission
+from pipeline.services.runtime import Services, build_services
+from pipeline.source import attach_source
+from pipeline.states import Status, Step
+from pipeline.store.database import reading
+from pipeline.store.schema import article_tags
+from pipeline.validate import validate
+from tasks.app import create_celery
+from tasks.dispatch import Dispatcher
+
+
+class Loader:
+    """Articles taken to `live` through the store, as a worker would, without the broker."""
+
+    def __init__(self, services: Services, corpus: list[dict[str, Any]]) -> None:
+        self.services = services
+        models = Models.load()
+        self.prepared = []
+        for article in corpus:
+            submission = Submission.model_validate(article)
+            clean = validate(submission)
+            found = enrich(clean, models, 0.4)
+            self.prepared.append((submission, clean, found, attach_source(clean)))
+        self.count = 0
+
+    def add(self, n: int) -> None:
+        store = self.services.articles
+        for _ in range(n):
+            submission, clean, found, link = self.prepared[self.count % len(self.prepared)]
+            title = f"{clean.title} ({self.count})"
+            accepted = store.accept(submission.model_copy(update={"title": title}))
+            key = (accepted.id, accepted.version)
+            content = clean.model_copy(update={"title": title}).model_dump(mode="json")
+            assert store.advance(*key, Step.VALIDATE, Status.VALIDATED, content=content)
+            tags = [t.model_dump(mode="json") for t in found.all_tags]
+            section = found.section.model_dump(mode="json")
+            assert store.advance(*key, Step.ENRICH, Status.ENRICHED, tags=tags, section=section)
+            source = link.model_dump(mode="json")
+            assert store.advance(*key, Step.SOURCE, Status.SOURCED, source=source)
+            record = store.load(*key)
+            assert record is not None and self.services.publisher.publish(record)
+            self.count += 1
+            if self.count % 1000 == 0:
+                self.services.listings.rebuild()
+        self.services.listings.rebuild()
+
+    def ready(self) -> Any:
+        """One more article, taken as far as the publish step's input."""
+        before = self.count
+        store = self.services.articles
+        submission, clean, found, link = self.prepared[before % len(self.prepared)]
+        accepted = store.accept(submission.model_copy(update={"title": f"تجربة {before}"}))
+        key = (accepted.id, accepted.version)
+        assert store.advance(*key, Step.VALIDATE, Status.VALIDATED, content=clean.model_dump())
+        tags = [t.model_dump(mode="json") for t in found.all_tags]
+        assert store.advance(*key, Step.ENRICH, Status.ENRICHED, tags=tags)
+        assert store.advance(*key, Step.SOURCE, Status.SOURCED, source=link.model_dump())
+        self.count += 1
+        return store.load(*key)
+
+
+def _timed(action: Any, trials: int) -> float:
+    """Median milliseconds of `trials` runs."""
+    times = []
+    for _ in range(trials):
+        started = time.perf_counter()
+        action()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def busiest_tag(services: Services) -> str:
+    with reading(services.articles.engine) as db:
+        row = db.execute(
+            select(article_tags.c.slug, func.count())
+            .group_by(article_tags.c.slug)
+            .order_by(func.count().desc())
+            .limit(1)
+        ).first()
+    assert row is not None
+    return str(row[0])
+
+
+def worker_rss_mb(running: Any, services: Services, loader: Loader, batch: int) -> float:
+    """Resident memory of the real worker after it has published `batch` more articles."""
+    dispatcher = Dispatcher(create_celery(running.settings), running.settings)
+    live_before = services.articles.count_by_status().get("live", 0)
+    for _ in range(batch):
+        submission, clean, _, _ = loader.prepared[loader.count % len(loader.prepared)]
+        accepted = services.articles.accept(
+            submission.model_copy(update={"title": f"{clean.title} [{loader.count}]"})
+        )
+        loader.count += 1
+        dispatcher.send(Step.VALIDATE, accepted.id, accepted.version)
+    wait_until(
+        lambda: services.articles.count_by_status().get("live", 0) >= live_before + batch,
+        300,
+        "the worker's batch to be live",
+    )
+    return float(running.worker.rss_mb())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--trials", type=int, default=15)
+    parser.add_argument("--worker-batch", type=int, default=200)
+    parser.add_argument("--broker", choices=["rabbitmq", "redis"], default="rabbitmq")
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args(argv)
+    sizes = [int(size) for size in args.sizes.split(",")]
+    print(f"command: {' '.join([sys.executable, *sys.argv])}")
+    print(f"load average at the start: {load_average()}")
+    rows = []
+    with deployment(args.broker, keep=args.keep, api=False) as running:
+        services = build_services(running.settings)
+        loader = Loader(services, corpus_submissions(args.corpus))
+        for size in sizes:
+            started = time.monotonic()
+            loader.add(size - services.articles.count_by_status().get("live", 0))
+            filled = time.monotonic() - started
+            publish_ms = _timed(lambda: services.publisher.publish(loader.ready()), args.trials)
+            services.listings.rebuild()
+            rebuild_ms = _timed(services.listings.rebuild, args.trials)
+            slug = busiest_tag(services)
+
+            def fresh_tag_page(slug: str = slug) -> None:
+                services.pages._rendered.clear()  # nothing cached: the cost of a first read
+                if services.pages.tag(slug, "page") is None:
+                    raise BenchError(f"no tag page for {slug}")
+
+            tag_ms = _timed(fresh_tag_page, args.trials)
+            rss = worker_rss_mb(running, services, loader, args.worker_batch)
+            live = services.articles.count_by_status().get("live", 0)
+            rows.append((live, publish_ms, rebuild_ms, tag_ms, rss))
+            print(
+                f"# {live} live: filled in {filled:.0f} s; publish {publish_ms:.2f} ms, "
+                f"rebuild {rebuild_ms:.2f} ms, tag page {tag_ms:.2f} ms, worker {rss:.0f} MB",
+                file=sys.stderr,
+                flush=True,
+            )
+        services.close()
+    first = rows[0]
+    print(f"\ngrowth on PostgreSQL + {args.broker}; medians of {args.trials} trials")
+    print(
+        f"{'live articles':>13} | {'publish ms':>10} {'rebuild ms':>10} {'tag page ms':>11}"
+        f" | {'worker RSS MB':>13} | ratio to the first size"
+    )
+    for live, publish_ms, rebuild_ms, tag_ms, rss in rows:
+        print(
+            f"{live:>13} | {publish_ms:>10.2f} {rebuild_ms:>10.2f} {tag_ms:>11.2f}"
+            f" | {rss:>13.0f} | publish {publish_ms / first[1]:.2f}, rebuild "
+            f"{rebuild_ms / first[2]:.2f}, tag {tag_ms / first[3]:.2f}, RSS {rss / first[4]:.2f}"
+        )
+    print(f"queues: {', '.join(STEP_QUEUES)}; load average at the end: {load_average()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
