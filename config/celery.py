@@ -7,6 +7,21 @@ from typing import Any
 from config.settings import Settings
 
 STEP_QUEUES = ("validate", "enrich", "source", "publish", "ticker", "schedule")
+MAX_PRIORITY = 9
+"""RabbitMQ queues are declared with x-max-priority 9: breaking news goes ahead of the queue."""
+REDIS_PRIORITY_STEPS = [0, 3, 6, 9]
+"""kombu's Redis transport keeps one list per step and reads the lowest number first."""
+
+
+def message_priority(settings: Settings, urgent: bool) -> int | None:
+    """The priority a step message carries. RabbitMQ delivers the highest number first, kombu's
+    Redis transport the lowest, and the embedded broker has none (it runs one machine's work
+    in order)."""
+    if settings.broker.startswith(("amqp", "pyamqp")):
+        return MAX_PRIORITY if urgent else 0
+    if settings.broker.startswith(("redis", "rediss")):
+        return REDIS_PRIORITY_STEPS[0] if urgent else REDIS_PRIORITY_STEPS[2]
+    return None
 
 
 def celery_config(settings: Settings) -> dict[str, Any]:
@@ -51,7 +66,12 @@ def celery_config(settings: Settings) -> dict[str, Any]:
             "store_processed": False,
         }
     elif settings.broker.startswith(("redis", "rediss")):
-        options: dict[str, Any] = {"visibility_timeout": 3600}
+        if settings.broker.startswith("redis:"):
+            config["broker_transport"] = "tasks.redis_broker:Transport"
+        options: dict[str, Any] = {
+            "visibility_timeout": 3600,
+            "priority_steps": REDIS_PRIORITY_STEPS,
+        }
         if settings.queue_prefix:
             # kombu's own keys (unacked, bindings) too, so deployments can share a Redis db
             options["global_keyprefix"] = f"{settings.queue_prefix}:"

@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     ticker_size: int = Field(default=20, ge=1, le=200)
     home_size: int = Field(default=30, ge=1, le=500)
     tag_size: int = Field(default=20, ge=1, le=500)
+    listing_gap_seconds: float = Field(default=0.25, ge=0.0, le=60.0)
+    """At least this long between two rebuilds of the site's listings: one covers every
+    article published meanwhile (breaking news does not wait for it)."""
+    feed_entry_max_bytes: int = Field(default=20_000, ge=1_000, le=10_000_000)
+    """A feed entry carries the whole article up to this size, past it its summary and a link."""
     section_threshold: float = Field(default=0.4, ge=0.0, le=1.0)
     """Below this confidence the enrich step files an article under `general`."""
     image_report_threshold: int = Field(default=3, ge=1)
@@ -102,10 +107,6 @@ class Settings(BaseSettings):
     @property
     def broker_dir(self) -> Path:
         return (self.data_dir / "broker").resolve()
-
-    @property
-    def site_dir(self) -> Path:
-        return (self.data_dir / "site").resolve()
 
     def queue(self, name: str) -> str:
         """Queue names carry the prefix so two deployments share a broker without crossing."""

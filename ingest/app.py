@@ -1,7 +1,9 @@
-"""Build the API from Settings: stores, dispatcher, routes, the published site."""
+"""Build the API from Settings: services, dispatcher, routes, the published site."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -13,25 +15,42 @@ from config.settings import Settings
 from ingest.articles import router as articles_router
 from ingest.errors import install_error_handlers
 from ingest.limits import BodyDeadline, BodySizeLimit
+from ingest.live import TickerWatch
 from ingest.live import router as live_router
 from ingest.ratelimit import SlidingWindowLimiter
 from ingest.reports import router as reports_router
 from ingest.site import PublishedSite
+from ingest.site import router as site_router
 from pipeline.models import Submission
-from pipeline.store import ArticleStore, connect
-from pipeline.store.reports import ReportStore
-from pipeline.store.tokens import TokenStore
+from pipeline.services.runtime import build_services
 from tasks.app import create_celery
 from tasks.dispatch import Dispatcher
 
 
 def create_app(settings: Settings) -> FastAPI:
-    engine = connect(settings.database)
-    app = FastAPI(title="nashr", version="0.1.0", summary="Arabic news publishing on Celery")
+    services = build_services(settings)
+    watch = TickerWatch(services.outputs)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        await watch.stop()
+        services.close()
+
+    app = FastAPI(
+        title="nashr",
+        version="0.1.0",
+        summary="Arabic news publishing on Celery",
+        lifespan=lifespan,
+    )
     app.state.settings = settings
-    app.state.articles = ArticleStore(engine)
-    app.state.tokens = TokenStore(engine)
-    app.state.reports = ReportStore(engine)
+    app.state.services = services
+    app.state.articles = services.articles
+    app.state.tokens = services.tokens
+    app.state.reports = services.reports
+    app.state.site = PublishedSite(services.outputs, services.pages)
+    app.state.site_info = services.site
+    app.state.ticker_watch = watch
     app.state.report_limiter = SlidingWindowLimiter(settings.report_rate, window_seconds=60.0)
     app.state.dispatcher = Dispatcher(create_celery(settings), settings)
     install_error_handlers(app)
@@ -58,8 +77,7 @@ def create_app(settings: Settings) -> FastAPI:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
-    settings.site_dir.mkdir(parents=True, exist_ok=True)
-    app.mount("/", PublishedSite(settings.site_dir), name="site")
+    app.include_router(site_router)  # last: every path no route above took is the site's
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(BodyDeadline, seconds=settings.request_body_timeout_seconds)
     return app

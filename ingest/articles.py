@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import suppress
 from typing import Any
 
 from fastapi import APIRouter, BackgroundTasks, Request
@@ -12,6 +13,7 @@ from pydantic import ValidationError
 
 from ingest.auth import AnyCaller, Editor
 from ingest.errors import BadRequest, field_errors, problem_responses
+from pipeline.errors import BrokerUnavailable
 from pipeline.models import MAX_ARTICLE_ID, Submission, article_json_path, article_path
 from pipeline.store.records import ArticleStatus
 
@@ -52,7 +54,9 @@ async def submit_article(
     submission = _parse_submission(await request.body(), request.headers.get("content-type", ""))
     state = request.app.state
     accepted = await run_in_threadpool(state.articles.accept, submission)
-    background.add_task(state.dispatcher.send_accepted, state.articles, accepted)
+    background.add_task(
+        state.dispatcher.send_accepted, state.articles, accepted, submission.breaking
+    )
     return JSONResponse(
         {"id": accepted.id, "version": accepted.version, "status": accepted.status.value},
         status_code=202,
@@ -65,17 +69,21 @@ async def submit_article(
     responses=problem_responses(401, 403, 404, 422, 503),
 )
 async def unpublish_article(article_id: int, request: Request, _editor: Editor) -> JSONResponse:
-    """Take an article down: every version stops now; its page and listings follow within a
-    sweep. Taking down again is harmless; a new submission publishes it again."""
+    """Take an article down: every version stops and its page answers 410 now; the listings
+    follow with the rebuild this sends (the sweeper sends it again if the broker is away).
+    Taking down again is harmless; a new submission publishes it again."""
     if not 0 < article_id <= MAX_ARTICLE_ID:
         raise BadRequest(404, [{"field": "id", "reason": "no such article"}])
     state = request.app.state
-    moved: int | None = await run_in_threadpool(state.articles.unpublish, article_id)
+    taken = await run_in_threadpool(state.services.takedowns.unpublish, article_id)
     found: ArticleStatus | None = await run_in_threadpool(state.articles.status, article_id)
-    if moved is None or found is None:
+    if taken is None or found is None:
         raise BadRequest(404, [{"field": "id", "reason": "no such article"}])
+    if taken.rebuild_delay is not None:
+        with suppress(BrokerUnavailable):
+            await run_in_threadpool(state.dispatcher.send_rebuild, taken.rebuild_delay)
     return JSONResponse(
-        {"id": article_id, "status": found.status.value, "versions_taken_down": moved},
+        {"id": article_id, "status": found.status.value, "versions_taken_down": taken.versions},
         status_code=202,
     )
 

@@ -1,14 +1,22 @@
-"""Server-sent events: open pages get the new ticker as soon as the ticker step writes it."""
+"""Server-sent events: open pages get the new ticker as soon as a rebuild writes it.
+
+One watcher per API process reads the ticker's ETag from the database every half second and
+wakes every open stream when it changes, so a thousand readers cost one query, not a thousand.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
+
+from pipeline.errors import TransientError
+from pipeline.services.listings import TICKER_FRAGMENT
+from pipeline.store.outputs import OutputStore
 
 router = APIRouter()
 
@@ -19,35 +27,68 @@ def ticker_event(fragment: str) -> str:
     return "event: ticker\n" + "".join(f"data: {line}\n" for line in lines) + "\n"
 
 
+class TickerWatch:
+    def __init__(self, outputs: OutputStore, poll_seconds: float = 0.5) -> None:
+        self.outputs = outputs
+        self.poll_seconds = poll_seconds
+        self.etag: str | None = None
+        self.fragment: str | None = None
+        self._changed = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._poll())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+    async def _poll(self) -> None:
+        while True:
+            try:
+                etag = await run_in_threadpool(self.outputs.etag, TICKER_FRAGMENT)
+                if etag is not None and etag != self.etag:
+                    rows = await run_in_threadpool(self.outputs.get, TICKER_FRAGMENT)
+                    if TICKER_FRAGMENT in rows:
+                        self.etag = etag
+                        self.fragment = rows[TICKER_FRAGMENT].body.decode("utf-8")
+                        changed, self._changed = self._changed, asyncio.Event()
+                        changed.set()
+            except TransientError:
+                pass  # the database is away: streams keep their last ticker and their beat
+            await asyncio.sleep(self.poll_seconds)
+
+    def next_change(self) -> asyncio.Event:
+        """Set at the next change: taken before a stream looks, so it never misses one."""
+        return self._changed
+
+
 async def ticker_events(
-    path: Path,
-    poll_seconds: float = 1.0,
-    max_seconds: float = 300.0,
-    heartbeat_seconds: float = 15.0,
+    watch: TickerWatch, max_seconds: float = 300.0, heartbeat_seconds: float = 15.0
 ) -> AsyncIterator[str]:
-    """Watch the published fragment; ends after `max_seconds`; the browser then reconnects."""
+    """The current ticker at once, then each new one; ends after `max_seconds` (the browser
+    reconnects by itself)."""
+    watch.start()
     yield "retry: 2000\n\n"
-    started = last_beat = time.monotonic()
-    seen: int | None = None
+    started = time.monotonic()
+    sent: str | None = None
     while time.monotonic() - started < max_seconds:
+        change = watch.next_change()
+        if watch.fragment is not None and watch.etag != sent:
+            sent = watch.etag
+            yield ticker_event(watch.fragment)
+            continue
         try:
-            stamp: int | None = path.stat().st_mtime_ns
-        except FileNotFoundError:
-            stamp = None
-        if stamp is not None and stamp != seen:
-            seen = stamp
-            yield ticker_event(path.read_text(encoding="utf-8"))
-        elif time.monotonic() - last_beat > heartbeat_seconds:
-            last_beat = time.monotonic()
+            await asyncio.wait_for(change.wait(), heartbeat_seconds)
+        except TimeoutError:
             yield ": keep-alive\n\n"
-        await asyncio.sleep(poll_seconds)
 
 
 @router.get("/ticker/stream", response_class=StreamingResponse)
 async def ticker_stream(request: Request) -> StreamingResponse:
-    path = request.app.state.settings.site_dir / "ticker.html"
     return StreamingResponse(
-        ticker_events(path),
+        ticker_events(request.app.state.ticker_watch),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

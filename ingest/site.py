@@ -1,36 +1,175 @@
-"""The published site as readers get it: files as written, pages with the current ticker."""
+"""The published site as readers get it, from the database: any API process serves all of it.
+
+Stored outputs come as written, pages with the current ticker put into their slot; tag pages and
+feeds are rendered on the first read after they change (`pipeline/services/pages.py`). Every
+answer carries an ETag, Last-Modified and Cache-Control, a conditional request gets 304, and a
+client that accepts gzip gets it (compressed once per ETag per process).
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+import gzip
+import re
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
 
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from starlette.responses import FileResponse, HTMLResponse, Response
-from starlette.staticfiles import StaticFiles
-from starlette.types import Scope
+from starlette.responses import Response
 
+from pipeline.errors import OutputUnavailable
+from pipeline.render.outputs import HTML, etag_of
+from pipeline.services.listings import TICKER_FRAGMENT
+from pipeline.services.pages import ListingPages, TagOutput
+from pipeline.site import render_not_found, render_unavailable
+from pipeline.store.outputs import OutputStore
 from pipeline.ticker import render_ticker_html, with_ticker
 
+router = APIRouter()
 
-class PublishedSite(StaticFiles):
-    """Pages are stored without headlines: the ticker goes in here, so a headline that changed
-    or was taken down leaves every page at once, whenever the page itself was written."""
-
-    def __init__(self, directory: Path) -> None:
-        super().__init__(directory=directory, html=True)
-        self.root = directory
-
-    async def get_response(self, path: str, scope: Scope) -> Response:
-        response = await super().get_response(path, scope)
-        if not isinstance(response, FileResponse) or not str(response.path).endswith(".html"):
-            return response
-        page = await run_in_threadpool(_page_with_ticker, Path(response.path), self.root)
-        return HTMLResponse(page, status_code=response.status_code)
+_TAG_OUTPUTS: list[tuple[re.Pattern[str], TagOutput]] = [
+    (re.compile(r"^/tags/([^/]+)\.html$"), "page"),
+    (re.compile(r"^/feeds/tags/([^/]+)\.xml$"), "rss"),
+    (re.compile(r"^/feeds/tags/([^/]+)\.atom$"), "atom"),
+]
+_COMPRESSIBLE = ("text/", "application/json", "application/rss", "application/atom",
+                 "application/feed", "application/xml")  # fmt: skip
+MIN_GZIP_BYTES = 1024
+CACHE_CONTROL = "public, max-age=10"
+"""Short: a takedown must leave caches within a sweep; revalidation with the ETag is cheap."""
 
 
-def _page_with_ticker(page: Path, root: Path) -> str:
+@dataclass(frozen=True)
+class Served:
+    body: bytes
+    media_type: str
+    status: int
+    etag: str
+    last_modified: datetime
+
+
+class _Compressed:
+    """gzip bodies by ETag, bounded in bytes: each version of an output is compressed once."""
+
+    def __init__(self, max_bytes: int = 32 * 1024 * 1024) -> None:
+        self.max_bytes = max_bytes
+        self.size = 0
+        self.items: OrderedDict[str, bytes] = OrderedDict()
+
+    def get(self, etag: str, body: bytes) -> bytes:
+        found = self.items.get(etag)
+        if found is not None:
+            self.items.move_to_end(etag)
+            return found
+        packed = gzip.compress(body, compresslevel=6, mtime=0)
+        self.items[etag] = packed
+        self.size += len(packed)
+        while self.size > self.max_bytes and self.items:
+            _, dropped = self.items.popitem(last=False)
+            self.size -= len(dropped)
+        return packed
+
+
+class PublishedSite:
+    def __init__(self, outputs: OutputStore, pages: ListingPages) -> None:
+        self.outputs = outputs
+        self.pages = pages
+        self.compressed = _Compressed()
+
+    def find(self, path: str) -> Served | None:
+        if path == "/" or path.endswith("/"):
+            path += "index.html"
+        for pattern, kind in _TAG_OUTPUTS:
+            if found := pattern.match(path):
+                output = self.pages.tag(found.group(1), kind)
+                if output is None:
+                    return None
+                stamp = datetime.now(UTC).replace(microsecond=0)
+                served = Served(output.body, output.media_type, output.status, output.etag, stamp)
+                return self._with_ticker(served) if output.ticker_slot else served
+        rows = self.outputs.get(path, TICKER_FRAGMENT)
+        row = rows.get(path)
+        if row is None:
+            return None
+        served = Served(row.body, row.media_type, row.status, row.etag, row.updated_at)
+        if not row.ticker_slot:
+            return served
+        ticker = rows.get(TICKER_FRAGMENT)
+        fragment = ticker.body if ticker else render_ticker_html([]).encode()
+        stamp = max(row.updated_at, ticker.updated_at) if ticker else row.updated_at
+        return replace(
+            served,
+            body=with_ticker(row.body.decode(), fragment.decode()).encode(),
+            etag=etag_of(row.etag.encode(), ticker.etag.encode() if ticker else b""),
+            last_modified=stamp,
+        )
+
+    def _with_ticker(self, served: Served) -> Served:
+        rows = self.outputs.get(TICKER_FRAGMENT)
+        ticker = rows.get(TICKER_FRAGMENT)
+        fragment = ticker.body.decode() if ticker else render_ticker_html([])
+        return replace(
+            served,
+            body=with_ticker(served.body.decode(), fragment).encode(),
+            etag=etag_of(served.etag.encode(), ticker.etag.encode() if ticker else b""),
+        )
+
+    def response(self, request: Request, served: Served) -> Response:
+        etag = f'"{served.etag}"'
+        headers = {
+            "ETag": etag,
+            "Last-Modified": format_datetime(served.last_modified.astimezone(UTC), usegmt=True),
+            "Cache-Control": CACHE_CONTROL,
+            "Vary": "Accept-Encoding",
+        }
+        if served.status == 200 and _not_modified(request, etag, served.last_modified):
+            return Response(status_code=304, headers=headers)
+        body = served.body
+        compressible = served.media_type.startswith(_COMPRESSIBLE)
+        if compressible and len(body) >= MIN_GZIP_BYTES and _accepts_gzip(request):
+            body = self.compressed.get(served.etag, body)
+            headers["Content-Encoding"] = "gzip"
+        return Response(body, status_code=served.status, media_type=served.media_type,
+                        headers=headers)  # fmt: skip
+
+
+def _not_modified(request: Request, etag: str, last_modified: datetime) -> bool:
+    wanted = request.headers.get("if-none-match")
+    if wanted is not None:
+        return etag in [tag.strip().removeprefix("W/") for tag in wanted.split(",")] or (
+            wanted.strip() == "*"
+        )
+    since = request.headers.get("if-modified-since")
+    if since is None:
+        return False
     try:
-        fragment = (root / "ticker.html").read_text("utf-8")
-    except FileNotFoundError:
-        fragment = render_ticker_html([])
-    return with_ticker(page.read_text("utf-8"), fragment)
+        moment = parsedate_to_datetime(since)
+    except (TypeError, ValueError):
+        return False
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return last_modified.replace(microsecond=0) <= moment
+
+
+def _accepts_gzip(request: Request) -> bool:
+    for part in request.headers.get("accept-encoding", "").lower().split(","):
+        name, _, params = part.strip().partition(";")
+        if name.strip() in ("gzip", "*") and params.replace(" ", "") not in ("q=0", "q=0.0"):
+            return True
+    return False
+
+
+@router.api_route("/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
+async def serve(path: str, request: Request) -> Response:
+    site: PublishedSite = request.app.state.site
+    try:
+        served = await run_in_threadpool(site.find, "/" + path)
+    except OutputUnavailable:
+        page = render_unavailable(request.app.state.site_info).encode()
+        return Response(page, status_code=503, media_type=HTML, headers={"Retry-After": "60"})
+    if served is None:
+        page = render_not_found(request.app.state.site_info).encode()
+        served = Served(page, HTML, 404, etag_of(page), datetime.now(UTC))
+    return site.response(request, served)

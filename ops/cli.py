@@ -17,20 +17,11 @@ from config.celery import STEP_QUEUES
 from config.logging import configure_logging
 from config.settings import Settings, get_settings
 from ops import supervisor
-from ops.wiring import (
-    make_output_failures,
-    make_outputs,
-    make_reports,
-    make_store,
-    make_tokens,
-)
+from ops.wiring import make_services
 from pipeline.errors import NashrError, TransientError
 from pipeline.models import MAX_ARTICLE_ID, MAX_IMAGES
 from pipeline.store.migrate import upgrade
 from pipeline.store.tokens import Role
-
-TAKEDOWN_BATCH = 100
-"""Due takedowns `nashr unpublish` finishes at once, its own and any the sweeper has not."""
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="nashr: Arabic news publishing.")
 token_app = typer.Typer(no_args_is_help=True, help="API tokens (stored hashed).")
@@ -101,11 +92,11 @@ def up(
 
 
 def _rebuild_listings_at_start(settings: Settings) -> None:
-    """Start-up never depends on a rebuild: a failed one is logged and the sweeper retries it."""
+    """Start-up never depends on a rebuild: a failed one is logged and the next one mends it."""
     try:
-        make_outputs(settings).rebuild_all()
+        make_services(settings).listings.rebuild()
     except Exception as exc:
-        typer.echo(f"listings not rebuilt at start ({type(exc).__name__}); the sweeper retries")
+        typer.echo(f"listings not rebuilt at start ({type(exc).__name__}); the next rebuild will")
 
 
 def _wait_healthy(base: str, procs: supervisor.Supervisor, seconds: float = 60.0) -> bool:
@@ -122,7 +113,7 @@ def _wait_healthy(base: str, procs: supervisor.Supervisor, seconds: float = 60.0
 
 def _demo(settings: Settings, base: str, article: Path) -> None:
     """Submit the sample article and print where it can be read once it is live."""
-    token = make_tokens(settings).create("make-run", Role.EDITOR)
+    token = make_services(settings).tokens.create("make-run", Role.EDITOR)
     answer = _post_article(base, token, article)
     article_id = answer["id"]
     headers = {"Authorization": f"Bearer {token}"}
@@ -190,7 +181,7 @@ def token_create(
         raise typer.Exit(2)
     settings = _settings()
     upgrade(settings.database)
-    token = make_tokens(settings).create(name, role)
+    token = make_services(settings).tokens.create(name, role)
     typer.echo(f"token for {name} ({role.value}); keep it, it is not shown again:")
     typer.echo(token)
 
@@ -198,7 +189,7 @@ def token_create(
 @token_app.command("revoke")
 def token_revoke(name: str) -> None:
     """Revoke every live token with this name."""
-    count = make_tokens(_settings()).revoke(name)
+    count = make_services(_settings()).tokens.revoke(name)
     typer.echo(f"revoked {count} token(s)")
     if count == 0:
         raise typer.Exit(1)
@@ -206,14 +197,14 @@ def token_revoke(name: str) -> None:
 
 @token_app.command("list")
 def token_list() -> None:
-    for name, role, revoked in make_tokens(_settings()).list():
+    for name, role, revoked in make_services(_settings()).tokens.list():
         typer.echo(f"{name}\t{role}\t{'revoked' if revoked else 'active'}")
 
 
 @app.command()
 def status(article_id: int) -> None:
     """An article's status, steps and reasons, as JSON."""
-    found = make_store(_settings()).status(article_id) if _is_id(article_id) else None
+    found = make_services(_settings()).articles.status(article_id) if _is_id(article_id) else None
     if found is None:
         typer.echo(f"no article {article_id}", err=True)
         raise typer.Exit(1)
@@ -266,7 +257,7 @@ def queues() -> None:
     settings = _settings()
     for name, waiting, consumers in queue_depths(settings):
         typer.echo(f"{name:<20} waiting={waiting:<6} consumers={consumers}")
-    for state, count in make_store(settings).count_by_status().items():
+    for state, count in make_services(settings).articles.count_by_status().items():
         typer.echo(f"status {state:<13} {count}")
 
 
@@ -280,9 +271,10 @@ def retry(
 
     settings = _settings()
     if article_id is None and not all_failed:
-        for item in make_store(settings).failed():
+        services = make_services(settings)
+        for item in services.articles.failed():
             typer.echo(f"{item.article_id}\tv{item.version}\tfailed at {item.step.value}")
-        for output in make_output_failures(settings).listed():
+        for output in services.failures.listed():
             owner = f"article {output.article_id}" if output.article_id else "listing"
             typer.echo(f"output {output.path}\t{owner}\t{output.attempts}x\t{output.error}")
         return
@@ -294,29 +286,29 @@ def retry(
 def republish(
     article_id: Annotated[int | None, typer.Argument()] = None,
 ) -> None:
-    """Rewrite an article's page and the listings from the database (all listings if no id)."""
-    outputs = make_outputs(_settings())
+    """Render an article's page again, or the site's listings (no id), from the database."""
+    services = make_services(_settings())
     if article_id is None:
-        outputs.rebuild_all()
+        services.listings.rebuild()
         typer.echo("listings rebuilt")
-    elif not _is_id(article_id) or not outputs.republish(article_id):
+    elif not _is_id(article_id) or not services.publisher.republish(article_id):
         typer.echo(f"article {article_id} is not published", err=True)
         raise typer.Exit(1)
     else:
+        services.listings.rebuild()
         typer.echo(f"article {article_id} republished")
 
 
 @app.command()
 def unpublish(article_id: Annotated[int, typer.Argument()]) -> None:
-    """Take an article down now: its versions stop, its page goes, every listing drops it."""
-    settings = _settings()
-    store = make_store(settings)
-    moved = store.unpublish(article_id) if _is_id(article_id) else None
-    if moved is None:
+    """Take an article down now: its versions stop, its page answers 410, every listing drops it."""
+    services = make_services(_settings())
+    taken = services.takedowns.unpublish(article_id) if _is_id(article_id) else None
+    if taken is None:
         typer.echo(f"no article {article_id}", err=True)
         raise typer.Exit(1)
-    make_outputs(settings).take_down_due(limit=TAKEDOWN_BATCH)
-    typer.echo(f"article {article_id} unpublished ({moved} version(s) taken down)")
+    services.listings.rebuild()
+    typer.echo(f"article {article_id} unpublished ({taken.versions} version(s) taken down)")
 
 
 @app.command("show-image")
@@ -325,14 +317,14 @@ def show_image(
     image_index: Annotated[int, typer.Argument(help="The image's place, counted from 0.")],
 ) -> None:
     """Show again an image readers' reports have hidden, and republish its article."""
-    settings = _settings()
-    reports = make_reports(settings)
-    if not (_is_id(article_id) and 0 <= image_index < MAX_IMAGES) or not reports.show_again(
-        article_id, image_index
+    services = make_services(_settings())
+    if not (_is_id(article_id) and 0 <= image_index < MAX_IMAGES) or not (
+        services.reports.show_again(article_id, image_index)
     ):
         typer.echo(f"image {image_index} of article {article_id} is not hidden", err=True)
         raise typer.Exit(1)
-    make_outputs(settings).republish(article_id)
+    services.publisher.republish(article_id)
+    services.listings.rebuild()
     typer.echo(f"image {image_index} of article {article_id} is shown again")
 
 
@@ -353,6 +345,13 @@ def worker(
     settings = _settings()
     command = supervisor.worker_command(settings, queue or STEP_QUEUES)
     os.execv(sys.executable, command)
+
+
+@app.command()
+def api(host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Run the API alone: on another machine it needs only the database and broker URLs."""
+    _settings()
+    os.execv(sys.executable, supervisor.api_command(host, port))
 
 
 @app.command()

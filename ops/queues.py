@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from config.celery import STEP_QUEUES
 from config.settings import Settings
-from ops.wiring import make_store
+from ops.wiring import make_services
 from tasks.app import create_celery
 from tasks.dispatch import Dispatcher
 
 
 def queue_depths(settings: Settings) -> list[tuple[str, int, int]]:
     dispatcher = Dispatcher(create_celery(settings), settings)
-    depths = dispatcher.queue_depths(STEP_QUEUES)
-    return [(settings.queue(name), *depths.get(name, (0, 0))) for name in STEP_QUEUES]
+    depths = dispatcher.depths(STEP_QUEUES)
+    return [(settings.queue(name), *(depths.get(name) or (0, 0))) for name in STEP_QUEUES]
 
 
 def replay_failed(settings: Settings, article_id: int | None) -> int:
-    store = make_store(settings)
+    store = make_services(settings).articles
     dispatcher = Dispatcher(create_celery(settings), settings)
     replayed = 0
     for item in store.failed(limit=10_000):

@@ -1,31 +1,10 @@
-"""Build stores and outputs from Settings for the command line."""
+"""Build services from Settings for the command line (the broker only where a command rings it)."""
 
 from __future__ import annotations
 
 from config.settings import Settings
-from pipeline.outputs import Outputs
-from pipeline.store import ArticleStore, connect
-from pipeline.store.output_failures import OutputFailures
-from pipeline.store.reports import ReportStore
-from pipeline.store.tokens import TokenStore
-from tasks.runtime import build_outputs
+from pipeline.services.runtime import Services, build_services
 
 
-def make_store(settings: Settings) -> ArticleStore:
-    return ArticleStore(connect(settings.database))
-
-
-def make_tokens(settings: Settings) -> TokenStore:
-    return TokenStore(connect(settings.database))
-
-
-def make_reports(settings: Settings) -> ReportStore:
-    return ReportStore(connect(settings.database))
-
-
-def make_outputs(settings: Settings) -> Outputs:
-    return build_outputs(settings, make_store(settings))
-
-
-def make_output_failures(settings: Settings) -> OutputFailures:
-    return OutputFailures(connect(settings.database))
+def make_services(settings: Settings) -> Services:
+    return build_services(settings)

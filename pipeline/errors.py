@@ -11,6 +11,14 @@ class TransientError(NashrError):
     """A failure that may pass (a lock, a lost connection): retried with backoff."""
 
 
+class BrokerUnavailable(TransientError):
+    """The broker did not take a message: the database still holds what it was for."""
+
+
+class OutputUnavailable(NashrError):
+    """One output could not be rendered: recorded against it; readers get 503 for it alone."""
+
+
 class PermanentError(NashrError):
     """A failure that retrying cannot fix: the version goes to `failed`."""
 

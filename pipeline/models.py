@@ -155,6 +155,35 @@ class PublishedArticle(BaseModel):
         return article_json_path(self.id)
 
 
+class ListingEntry(BaseModel):
+    """One live article as every listing shows it, rendered once per version (and again only
+    when its images change): listings are made by joining these, never by rendering articles."""
+
+    id: int
+    version: int
+    title: str
+    published_at: datetime
+    updated_at: datetime
+    breaking: bool = False
+    section: Section | None = None
+    tags: list[Tag] = Field(default_factory=list)
+    image: Image | None = None
+    """The first image readers may see: the lead picture in listings, the feeds' enclosure."""
+    summary: str
+    """Plain text, for feed descriptions."""
+    card_html: str
+    """The article's entry in an HTML listing (home, tag and section pages)."""
+    entry_html: str
+    """The article's body as feeds carry it, up to the feed entry cap."""
+    source_url: str = ""
+    rendered_at: datetime | None = None
+    """When these fragments were written: with `id`, what a listing built from them depends on."""
+
+    @property
+    def path(self) -> str:
+        return article_path(self.id)
+
+
 class TickerEntry(BaseModel):
     id: int
     headline: str

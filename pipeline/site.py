@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from pipeline.models import (
     Image,
+    ListingEntry,
     PublishedArticle,
     SiteInfo,
     Tag,
@@ -120,10 +121,26 @@ def render_article_page(article: PublishedArticle, site: SiteInfo) -> str:
 
 def render_entry_html(article: PublishedArticle, site: SiteInfo) -> str:
     """The full article body as feeds carry it: paragraphs, images, source link, no page chrome."""
-    return _render("entry.html", article=article, site=site)
+    return _render("entry.html", article=article, site=site, summary=None)
 
 
-def render_home(latest: list[PublishedArticle], site: SiteInfo) -> str:
+def render_entry_summary(article: PublishedArticle, site: SiteInfo, summary: str) -> str:
+    """A feed entry for an article too long to carry whole: its summary and a link to it."""
+    return _render(
+        "entry.html",
+        article=article,
+        site=site,
+        summary=summary,
+        page_url=absolute_url(site, article.path),
+    )
+
+
+def render_card(article: PublishedArticle, lead: Image | None) -> str:
+    """The article in an HTML listing: headline, time, lead paragraph, tags."""
+    return _render("card.html", article=article, lead=lead)
+
+
+def render_home(latest: list[ListingEntry], site: SiteInfo) -> str:
     """The front page: the latest N articles, never the archive, under the ticker's slot."""
     return _render(
         "home.html",
@@ -133,7 +150,21 @@ def render_home(latest: list[PublishedArticle], site: SiteInfo) -> str:
     )
 
 
-def render_tag_page(tag: Tag, articles: list[PublishedArticle], site: SiteInfo) -> str:
+def render_not_found(site: SiteInfo) -> str:
+    return _render("not_found.html", site=site, canonical=absolute_url(site, "/"))
+
+
+def render_unavailable(site: SiteInfo) -> str:
+    """What a page that cannot be rendered answers, with 503, while the failure is looked at."""
+    return _render("unavailable.html", site=site, canonical=absolute_url(site, "/"))
+
+
+def render_gone(site: SiteInfo) -> str:
+    """What a taken-down article's address answers, with 410 Gone."""
+    return _render("gone.html", site=site, canonical=absolute_url(site, "/"))
+
+
+def render_tag_page(tag: Tag, articles: list[ListingEntry], site: SiteInfo) -> str:
     """One tag's latest articles, reached from the tag links on every article page."""
     return _render(
         "tag.html",

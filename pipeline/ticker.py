@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Protocol
 
 from markupsafe import Markup
 
-from pipeline.models import PublishedArticle, TickerEntry, article_path
+from pipeline.models import TickerEntry, article_path
 
 TICKER_SLOT = "<!--nashr:ticker-->"
 """Where a stored page takes the ticker: the headlines are put in as the page is served, so no
@@ -41,7 +43,20 @@ def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
-def build_ticker(candidates: list[PublishedArticle], size: int = 20) -> list[TickerEntry]:
+class Headline(Protocol):
+    """What the ticker needs of a live article (a listing entry or the article itself)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def breaking(self) -> bool: ...
+    @property
+    def published_at(self) -> datetime: ...
+
+
+def build_ticker(candidates: Sequence[Headline], size: int = 20) -> list[TickerEntry]:
     """The seed's ticker shows blanks and repeats; ours picks the latest distinct headlines."""
     newest_first = sorted(candidates, key=lambda a: _utc(a.published_at), reverse=True)
     ordered = sorted(newest_first, key=lambda a: not a.breaking)

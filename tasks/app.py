@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import Celery
 from kombu.entity import Exchange, Queue
 
-from config.celery import STEP_QUEUES, celery_config
+from config.celery import MAX_PRIORITY, STEP_QUEUES, celery_config
 from config.settings import Settings
 
 TASK_MODULES = ["tasks.steps", "tasks.jobs"]
@@ -17,25 +17,37 @@ def create_celery(settings: Settings) -> Celery:
     if settings.embedded_broker:
         for folder in ("messages", "control"):
             (settings.broker_dir / folder).mkdir(parents=True, exist_ok=True)
+    priorities = settings.broker.startswith(("amqp", "pyamqp"))
     app.conf.task_queues = [
         Queue(
             settings.queue(name),
             Exchange(settings.queue(name), type="direct"),
             routing_key=settings.queue(name),
+            max_priority=MAX_PRIORITY if priorities else None,
         )
         for name in STEP_QUEUES
     ]
-    app.conf.task_routes = {
-        f"nashr.{name}": {"queue": settings.queue(name), "routing_key": settings.queue(name)}
-        for name in STEP_QUEUES
-        if name != "schedule"
-    } | {
-        f"nashr.{job}": {
-            "queue": settings.queue("schedule"),
-            "routing_key": settings.queue("schedule"),
+    app.conf.task_routes = (
+        {
+            f"nashr.{name}": {"queue": settings.queue(name), "routing_key": settings.queue(name)}
+            for name in STEP_QUEUES
+            if name != "schedule"
         }
-        for job in ("sweep", "refresh")
-    }
+        | {
+            f"nashr.{job}": {
+                "queue": settings.queue("schedule"),
+                "routing_key": settings.queue("schedule"),
+            }
+            for job in ("sweep", "refresh")
+        }
+        | {
+            # the listing rebuild makes versions live: it goes with the ticker step
+            "nashr.rebuild": {
+                "queue": settings.queue("ticker"),
+                "routing_key": settings.queue("ticker"),
+            }
+        }
+    )
     app.conf.beat_schedule = {
         "sweep-stuck-articles": {
             "task": "nashr.sweep",

@@ -8,49 +8,82 @@ from collections.abc import Iterable
 from celery import Celery
 from kombu.exceptions import KombuError, OperationalError
 
+from config.celery import message_priority
 from config.settings import Settings, redact
+from pipeline.errors import BrokerUnavailable
 from pipeline.states import Step
-from pipeline.store.articles import Accepted, ArticleStore, Pending
+from pipeline.store.articles import Accepted, ArticleStore
 
 log = logging.getLogger(__name__)
 
+REBUILD_TASK = "nashr.rebuild"
+BROKER_ERRORS = (OperationalError, KombuError, OSError)
+
 
 class Dispatcher:
+    """The task layer's `pipeline.services.doorbell.Doorbell`."""
+
     def __init__(self, app: Celery, settings: Settings) -> None:
         self.app = app
         self.settings = settings
 
-    def send(self, step: Step, article_id: int, version: int) -> None:
+    def send(self, step: Step, article_id: int, version: int, urgent: bool = False) -> None:
         queue = self.settings.queue(step.value)
-        self.app.send_task(
-            f"nashr.{step.value}", args=[article_id, version], queue=queue, routing_key=queue
-        )
+        try:
+            self.app.send_task(
+                f"nashr.{step.value}",
+                args=[article_id, version],
+                queue=queue,
+                routing_key=queue,
+                priority=message_priority(self.settings, urgent),
+            )
+        except BROKER_ERRORS as exc:
+            raise BrokerUnavailable(f"broker unreachable: {type(exc).__name__}") from None
 
-    def send_accepted(self, articles: ArticleStore, accepted: Accepted) -> bool:
+    def send_rebuild(self, delay: float) -> None:
+        """Every live version waits on this rebuild: it always goes ahead of the queue."""
+        queue = self.settings.queue(Step.TICKER.value)
+        try:
+            self.app.send_task(
+                REBUILD_TASK,
+                queue=queue,
+                routing_key=queue,
+                countdown=delay if delay > 0 else None,
+                priority=message_priority(self.settings, urgent=True),
+            )
+        except BROKER_ERRORS as exc:
+            raise BrokerUnavailable(f"broker unreachable: {type(exc).__name__}") from None
+
+    def send_accepted(self, articles: ArticleStore, accepted: Accepted, urgent: bool) -> bool:
         """After the ingest commit; if the broker is away the outbox row waits for the sweeper."""
         try:
-            self.send(Step.VALIDATE, accepted.id, accepted.version)
-        except (OperationalError, KombuError, OSError) as exc:
+            self.send(Step.VALIDATE, accepted.id, accepted.version, urgent)
+        except BrokerUnavailable as exc:
             log.warning(
                 "broker unreachable, left for the sweeper",
                 extra={
                     "article_id": accepted.id,
                     "version": accepted.version,
                     "broker": redact(self.settings.broker),
-                    "error": type(exc).__name__,
+                    "error": str(exc),
                 },
             )
             return False
         articles.mark_dispatched([accepted.outbox_id])
         return True
 
-    def queue_depths(self, names: Iterable[str]) -> dict[str, tuple[int, int]]:
-        """Messages waiting and consumers per queue; a queue that cannot be asked reads (0, 0)."""
-        depths: dict[str, tuple[int, int]] = {}
+    def waiting(self, steps: Iterable[str]) -> dict[str, int | None]:
+        """Messages waiting per queue; None where the broker cannot tell (it is away)."""
+        return {name: depth[0] if depth else None for name, depth in self.depths(steps).items()}
+
+    def depths(self, names: Iterable[str]) -> dict[str, tuple[int, int] | None]:
+        """Messages waiting and consumers per queue; a queue not declared yet is empty."""
+        wanted = list(names)
+        depths: dict[str, tuple[int, int] | None] = dict.fromkeys(wanted)
         try:
             with self.app.connection_for_read() as connection:
                 channel = connection.default_channel
-                for name in names:
+                for name in wanted:
                     queue = self.settings.queue(name)
                     try:
                         _, waiting, consumers = channel.queue_declare(queue=queue, passive=True)
@@ -58,18 +91,9 @@ class Dispatcher:
                         waiting, consumers = 0, 0
                         channel = connection.channel()
                     depths[name] = (int(waiting), int(consumers))
-        except (OperationalError, KombuError, OSError):
-            pass
+        except BROKER_ERRORS as exc:
+            log.warning(
+                "broker unreachable: queue depths unknown",
+                extra={"broker": redact(self.settings.broker), "error": type(exc).__name__},
+            )
         return depths
-
-    def send_pending(self, articles: ArticleStore, items: list[Pending]) -> int:
-        sent: list[Pending] = []
-        for item in items:
-            try:
-                self.send(item.step, item.article_id, item.version)
-            except (OperationalError, KombuError, OSError):
-                break
-            sent.append(item)
-        articles.mark_dispatched([i.outbox_id for i in sent if i.outbox_id is not None])
-        articles.touch(sent)
-        return len(sent)

@@ -1,84 +1,55 @@
-"""Scheduled (beat) jobs: the sweeper that makes the broker a doorbell, and the listing refresh."""
+"""Scheduled and coalesced jobs: the sweeper, the listing rebuild, the hourly refresh."""
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
-from celery import shared_task
-from kombu.exceptions import KombuError
+from celery import Task, shared_task
 
-from pipeline.states import Step
-from pipeline.store.database import utcnow
-from tasks.runtime import Runtime, get_runtime
+from pipeline.errors import TransientError
+from tasks.runner import backoff_seconds
+from tasks.runtime import get_runtime
 
 log = logging.getLogger(__name__)
-
-TAKEDOWNS_PER_SWEEP = 20
-"""Unpublished articles whose files one sweep rewrites; the rest wait for the next sweep."""
-RELEASES_PER_SWEEP = 200
-"""Embargoed versions one sweep sends to publish; a newsroom rarely times more at one minute."""
-HIDES_PER_SWEEP = 20
-"""Articles republished for hidden images per sweep, so one sweep stays well inside its limit."""
 
 
 @shared_task(name="nashr.sweep", acks_late=True, ignore_result=True, time_limit=60)
 def sweep() -> int:
+    swept = get_runtime().sweeper.sweep()
+    return swept.resent
+
+
+@shared_task(
+    name="nashr.rebuild",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    time_limit=120,
+    max_retries=None,
+)
+def rebuild_listings(self: Task) -> int:
+    """The home page, the site feeds and the ticker, rebuilt once for every version published
+    since the last rebuild; each of them goes live with it."""
     runtime = get_runtime()
-    cutoff = utcnow() - timedelta(seconds=runtime.settings.stuck_after_seconds)
-    runtime.outputs.rebuild_pending()
-    taken_down = runtime.outputs.take_down_due(limit=TAKEDOWNS_PER_SWEEP)
-    if taken_down:
-        log.info("taken down", extra={"articles": taken_down})
-    hide_reported_images(runtime)
-    release_embargoes(runtime)
-    pending = runtime.articles.pending(cutoff)
-    if pending:
-        # A version whose step queue still holds messages is most likely waiting in it, not
-        # lost: it is sent again once that queue has drained.
-        depths = runtime.dispatcher.queue_depths({item.step.value for item in pending})
-        pending = [
-            item
-            for item in pending
-            if item.outbox_id is not None or depths.get(item.step.value, (0, 0))[0] == 0
-        ]
-    sent = runtime.dispatcher.send_pending(runtime.articles, pending) if pending else 0
-    if pending:
-        log.info("swept", extra={"found": len(pending), "sent": sent})
-    return sent
-
-
-def release_embargoes(runtime: Runtime) -> int:
-    """Send to publish every scheduled version whose time has come."""
-    released = runtime.articles.release_due(utcnow(), limit=RELEASES_PER_SWEEP)
-    for article_id, version in released:
-        try:
-            runtime.dispatcher.send(Step.PUBLISH, article_id, version)
-        except (KombuError, OSError):
-            log.warning("broker unreachable; the stuck-version sweep sends it later")
-            break
-    if released:
-        log.info("embargoes released", extra={"versions": released})
-    return len(released)
-
-
-def hide_reported_images(runtime: Runtime) -> int:
-    """Republish articles whose readers have had an image hidden since their files were written.
-
-    The report endpoint only marks the image; doing the rebuild here keeps readers away from
-    the broker and makes the republish as sure as the sweep itself.
-    """
-    due = runtime.reports.due_for_republish(limit=HIDES_PER_SWEEP)
-    if not due:
-        return 0
-    articles = sorted({article_id for article_id, _ in due})
-    runtime.outputs.rewrite(articles)
-    runtime.reports.republished(due)
-    log.info("reported images hidden", extra={"articles": articles, "images": len(due)})
-    return len(articles)
+    try:
+        rebuilt = runtime.services.listings.rebuild()
+    except TransientError as exc:
+        if self.request.retries >= runtime.settings.task_max_retries:
+            log.error("listing rebuild gave up; the sweeper asks for it again", exc_info=True)
+            return 0
+        raise self.retry(exc=exc, countdown=backoff_seconds(self.request.retries)) from None
+    log.info(
+        "listings rebuilt",
+        extra={"went_live": len(rebuilt.went_live), "failed_outputs": sorted(rebuilt.failed)},
+    )
+    return len(rebuilt.went_live)
 
 
 @shared_task(name="nashr.refresh", acks_late=True, ignore_result=True, time_limit=300)
 def refresh_listings() -> None:
-    """Rebuild home, feeds and ticker from the database: repairs anything written by hand."""
-    get_runtime().outputs.rebuild_all()
+    """Rebuild home, feeds and ticker from the database, whatever was asked for."""
+    runtime = get_runtime()
+    delay = runtime.services.listings.request(urgent=True)
+    if delay is not None:
+        runtime.dispatcher.send_rebuild(delay)

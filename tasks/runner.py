@@ -10,7 +10,7 @@ from typing import Any
 from celery import Task
 
 from config.logging import task_context
-from pipeline.errors import ArticleRejected, PermanentError, TransientError
+from pipeline.errors import ArticleRejected, BrokerUnavailable, PermanentError, TransientError
 from pipeline.states import STEP_INPUT, Status, Step, next_step
 from pipeline.store.articles import VersionRecord
 from tasks.runtime import Runtime, get_runtime
@@ -78,7 +78,11 @@ def _run(
         raise
     following = next_step(step)
     if moved and following is not None:
-        runtime.dispatcher.send(following, article_id, version)
+        # the commit is done: a lost send is the sweeper's to make good, never a retry here
+        try:
+            runtime.dispatcher.send(following, article_id, version, urgent=record.breaking)
+        except BrokerUnavailable:
+            log.warning("broker unreachable: the sweeper sends the next step")
 
 
 def _why_skipped(record: VersionRecord | None, step: Step) -> str:

@@ -1,4 +1,4 @@
-"""What a worker process needs, built lazily after fork: engine, stores, outputs, dispatcher."""
+"""What a worker process needs, built lazily after fork: the services and the doorbell."""
 
 from __future__ import annotations
 
@@ -8,44 +8,36 @@ from functools import cache
 from celery import current_app
 
 from config.settings import Settings, get_settings
-from pipeline.models import SiteInfo
-from pipeline.outputs import Outputs, OutputSizes
-from pipeline.store import ArticleStore, connect
-from pipeline.store.files import SiteFiles
-from pipeline.store.reports import ReportStore
+from pipeline.services.runtime import Services, build_services
+from pipeline.services.sweep import Sweeper
+from pipeline.store.articles import ArticleStore
 from tasks.dispatch import Dispatcher
 
 
 @dataclass(frozen=True)
 class Runtime:
     settings: Settings
-    articles: ArticleStore
-    outputs: Outputs
+    services: Services
     dispatcher: Dispatcher
-    reports: ReportStore
+    sweeper: Sweeper
 
-
-def build_outputs(settings: Settings, articles: ArticleStore) -> Outputs:
-    """The one place the published views are wired to their settings (workers and the CLI)."""
-    return Outputs(
-        articles,
-        SiteFiles(settings.site_dir),
-        SiteInfo(base_url=settings.site_url, name=settings.site_name),
-        OutputSizes(
-            feed=settings.feed_size,
-            ticker=settings.ticker_size,
-            home=settings.home_size,
-            tag=settings.tag_size,
-        ),
-    )
+    @property
+    def articles(self) -> ArticleStore:
+        return self.services.articles
 
 
 def build_runtime(settings: Settings) -> Runtime:
-    engine = connect(settings.database)
-    articles = ArticleStore(engine)
-    outputs = build_outputs(settings, articles)
+    services = build_services(settings)
     dispatcher = Dispatcher(current_app, settings)
-    return Runtime(settings, articles, outputs, dispatcher, ReportStore(engine))
+    sweeper = Sweeper(
+        services.articles,
+        services.reports,
+        services.publisher,
+        services.listings,
+        dispatcher,
+        settings.stuck_after_seconds,
+    )
+    return Runtime(settings, services, dispatcher, sweeper)
 
 
 @cache

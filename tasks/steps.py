@@ -72,11 +72,24 @@ def attach_article_source(self: Task, article_id: int, version: int) -> None:
     run_step(self, Step.SOURCE, article_id, version, _attach_source)
 
 
-@shared_task(name="nashr.publish", time_limit=120, **STEP_OPTIONS)
+def _publish(rt: Runtime, record: VersionRecord) -> bool:
+    return rt.services.publisher.publish(record)
+
+
+def _update_ticker(rt: Runtime, record: VersionRecord) -> bool:
+    """Ask for the rebuild that puts the headline on the ticker (with the home page and the
+    feeds); that rebuild moves every version it covers to `live`, this one included."""
+    delay = rt.services.listings.request(urgent=record.breaking)
+    if delay is not None:
+        rt.dispatcher.send_rebuild(delay)
+    return False
+
+
+@shared_task(name="nashr.publish", time_limit=60, **STEP_OPTIONS)
 def publish_article(self: Task, article_id: int, version: int) -> None:
-    run_step(self, Step.PUBLISH, article_id, version, lambda rt, rec: rt.outputs.publish(rec))
+    run_step(self, Step.PUBLISH, article_id, version, _publish)
 
 
-@shared_task(name="nashr.ticker", time_limit=60, **STEP_OPTIONS)
+@shared_task(name="nashr.ticker", time_limit=30, **STEP_OPTIONS)
 def update_ticker(self: Task, article_id: int, version: int) -> None:
-    run_step(self, Step.TICKER, article_id, version, lambda rt, rec: rt.outputs.go_live(rec))
+    run_step(self, Step.TICKER, article_id, version, _update_ticker)

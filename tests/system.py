@@ -175,10 +175,19 @@ def running_system(
 
 
 def served_paths(system: RunningSystem) -> list[str]:
-    """Every output the site serves now, as a reader would request it."""
-    root = system.settings.site_dir
-    return sorted(
-        "/" + str(path.relative_to(root))
-        for path in root.rglob("*")
-        if path.is_file() and not path.name.startswith(".")
-    )
+    """Every output the site serves now: the stored ones, and every tag's page and feeds."""
+    from sqlalchemy import select
+
+    from pipeline.models import tag_feed_paths, tag_path
+    from pipeline.store.outputs import OutputStore
+    from pipeline.store.schema import article_tags
+
+    store = system.store
+    try:
+        stored = OutputStore(store.engine).paths()
+        with store.engine.connect() as db:
+            slugs = db.execute(select(article_tags.c.slug).distinct()).scalars().all()
+    finally:
+        store.engine.dispose()
+    tags = [path for slug in slugs for path in (tag_path(slug), *tag_feed_paths(slug))]
+    return sorted({*stored, *tags} - {"/index.html"} | {"/"})

@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, insert, or_, select, update
+from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from pipeline.models import Submission
 from pipeline.states import STEP_INPUT, Status, Step, can_move
-from pipeline.store.database import transaction, utcnow
+from pipeline.store.database import reading, transaction, utcnow
 from pipeline.store.events import record_event
 from pipeline.store.records import Accepted, ArticleStatus, Pending, StepEvent, VersionRecord
-from pipeline.store.schema import article_tags, article_versions, articles, outbox
+from pipeline.store.schema import article_versions, articles, outbox
 from pipeline.store.sweep import SweepQueries
 from pipeline.store.takedown import TakedownQueries
 from pipeline.store.versions import compare_and_set
@@ -96,7 +96,7 @@ class ArticleStore(SweepQueries, ViewQueries, TakedownQueries):
     # -- steps --------------------------------------------------------------------------------
 
     def load(self, article_id: int, version: int) -> VersionRecord | None:
-        with transaction(self.engine) as db:
+        with reading(self.engine) as db:
             row = db.execute(
                 select(
                     article_versions,
@@ -128,6 +128,8 @@ class ArticleStore(SweepQueries, ViewQueries, TakedownQueries):
             reasons=m["reasons"],
             failed_step=m["failed_step"],
             updated_at=m["updated_at"],
+            breaking=bool(m["breaking"]),
+            published_at=m["published_at"],
         )
 
     def advance(
@@ -142,6 +144,8 @@ class ArticleStore(SweepQueries, ViewQueries, TakedownQueries):
         source_status = STEP_INPUT[step]
         if not can_move(source_status, target):
             raise ValueError(f"{source_status} cannot move to {target}")
+        if target in (Status.PUBLISHED, Status.LIVE):
+            raise ValueError("publishing goes through PublishStore and the listing rebuild")
         now = utcnow()
         with transaction(self.engine) as db:
             values = {"status": target.value, "updated_at": now, **fields}
@@ -150,59 +154,7 @@ class ArticleStore(SweepQueries, ViewQueries, TakedownQueries):
             state = "rejected" if target == Status.REJECTED else "done"
             error = "; ".join(fields.get("reasons") or []) or None
             record_event(db, article_id, version, step.value, state, now, error)
-            if target == Status.PUBLISHED:
-                self._go_live(db, article_id, version, now)
         return True
-
-    def _go_live(self, db: Any, article_id: int, version: int, now: datetime) -> None:
-        """The article now shows this version; its first publication time never moves.
-
-        A version older than the live one changes nothing readers see: not the live version,
-        not the article's tags.
-        """
-        moved = db.execute(
-            update(articles)
-            .where(
-                articles.c.id == article_id,
-                or_(articles.c.live_version.is_(None), articles.c.live_version < version),
-            )
-            .values(
-                live_version=version,
-                first_published_at=func.coalesce(articles.c.first_published_at, now),
-                updated_at=now,
-            )
-        ).rowcount
-        if moved != 1:
-            return
-        db.execute(
-            update(article_versions)
-            .where(
-                article_versions.c.article_id == article_id,
-                article_versions.c.version == version,
-            )
-            .values(published_at=now)
-        )
-        tags = db.execute(
-            select(article_versions.c.tags).where(
-                article_versions.c.article_id == article_id,
-                article_versions.c.version == version,
-            )
-        ).scalar_one()
-        db.execute(delete(article_tags).where(article_tags.c.article_id == article_id))
-        unique = {tag["slug"]: tag for tag in tags or []}
-        if unique:
-            db.execute(
-                insert(article_tags),
-                [
-                    {
-                        "article_id": article_id,
-                        "slug": t["slug"],
-                        "label": t["label"],
-                        "kind": t["kind"],
-                    }
-                    for t in unique.values()
-                ],
-            )
 
     def record_retry(self, article_id: int, version: int, step: Step, error: str) -> None:
         with transaction(self.engine) as db:

@@ -12,6 +12,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from pipeline.errors import TransientError
 
+_READ_ONLY = "nashr_read_only"
+
 
 def connect(url: str) -> Engine:
     """One engine per process; SQLite gets WAL, a busy timeout and write-locking transactions."""
@@ -29,11 +31,17 @@ def connect(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection: Connection) -> None:
+            if connection.get_execution_options().get(_READ_ONLY):
+                # a read takes a snapshot and no lock: readers never wait for a writer (WAL)
+                connection.exec_driver_sql("BEGIN DEFERRED")
+                return
             # IMMEDIATE takes the write lock up front: no lock-upgrade deadlock between processes.
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    # No pre-ping: it would cost a round trip per transaction; a connection found dead fails
+    # its transaction as TransientError, which the caller retries on a fresh one.
+    return create_engine(url, pool_size=5, max_overflow=5)
 
 
 @contextmanager
@@ -41,6 +49,28 @@ def transaction(engine: Engine) -> Iterator[Connection]:
     """One transaction; a lost or locked database surfaces as TransientError, to be retried."""
     try:
         with engine.begin() as connection:
+            yield connection
+    except OperationalError as exc:
+        raise TransientError(f"database unavailable: {type(exc.orig).__name__}") from None
+    except DBAPIError as exc:
+        if exc.connection_invalidated:
+            raise TransientError("database connection lost") from None
+        raise
+
+
+@contextmanager
+def reading(engine: Engine) -> Iterator[Connection]:
+    """A read that needs no transaction of its own: one statement's snapshot is consistent.
+
+    On PostgreSQL it runs in autocommit (no BEGIN or COMMIT round trips); on SQLite it takes
+    a deferred snapshot instead of the write lock every other transaction takes.
+    """
+    try:
+        with engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+            else:
+                connection = connection.execution_options(**{_READ_ONLY: True})
             yield connection
     except OperationalError as exc:
         raise TransientError(f"database unavailable: {type(exc.orig).__name__}") from None

@@ -14,7 +14,8 @@ from datetime import datetime
 from sqlalchemy import Column, DateTime, Engine, Integer, String, Table, Text, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from pipeline.store.database import transaction, utcnow
+from pipeline.store.database import reading, transaction, utcnow
+from pipeline.store.outputs import outputs
 from pipeline.store.records import aware
 from pipeline.store.schema import metadata
 
@@ -78,19 +79,22 @@ class OutputFailures:
             db.execute(delete(output_failures).where(output_failures.c.path.in_(wanted)))
 
     def listed(self, limit: int = 100) -> list[OutputFailure]:
-        with transaction(self.engine) as db:
+        """Failures not mended since: an output written whole after it failed is fine again,
+        so the publishing path never has to clear anything."""
+        mended = (
+            select(outputs.c.path)
+            .where(
+                outputs.c.path == output_failures.c.path,
+                outputs.c.updated_at > output_failures.c.failed_at,
+            )
+            .exists()
+        )
+        with reading(self.engine) as db:
             rows = db.execute(
-                select(output_failures).order_by(output_failures.c.failed_at.desc()).limit(limit)
-            ).all()
-        return [
-            OutputFailure(r.path, r.article_id, r.error, aware(r.failed_at), r.attempts)
-            for r in rows
-        ]
-
-    def for_article(self, article_id: int) -> list[OutputFailure]:
-        with transaction(self.engine) as db:
-            rows = db.execute(
-                select(output_failures).where(output_failures.c.article_id == article_id)
+                select(output_failures)
+                .where(~mended)
+                .order_by(output_failures.c.failed_at.desc())
+                .limit(limit)
             ).all()
         return [
             OutputFailure(r.path, r.article_id, r.error, aware(r.failed_at), r.attempts)

@@ -1,131 +1,96 @@
-"""Coalesced listing rebuilds, shared by every worker process on the site's volume.
+"""Coalesced rebuilds, coordinated through the database: no file lock, no shared disk.
 
-A publish asks for a rebuild (a generation number, plus the pages and tags it touched) after
-its database commit, then takes the rebuild lock. Whoever holds the lock reads the database
-and rebuilds everything asked for so far; a caller whose generation is already built returns
-at once. So a burst of publishes costs a few rebuilds, not one each, and no entry is lost:
-the rebuild that covers a request reads the database after that request's commit.
+A publish asks for the site's listings to be rebuilt by setting `due_at` on the rebuild's row,
+if no rebuild is due yet; only the caller that sets it sends the rebuild message, after at least
+the rebuild's gap since the last one, so a burst of publishes costs a few rebuilds. The rebuild
+clears `due_at` as its first write, which row-locks it until the rebuild commits: two rebuilds
+of one listing never overlap, and a request arriving meanwhile waits for that commit, then
+becomes the next rebuild's. Every publish committed before a rebuild's reads is in that rebuild.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Iterator
-from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from datetime import datetime, timedelta
 
-from filelock import FileLock, Timeout
+from sqlalchemy import (
+    Column,
+    Connection,
+    DateTime,
+    Engine,
+    Float,
+    Integer,
+    String,
+    Table,
+    or_,
+    select,
+    update,
+)
 
-from pipeline.errors import TransientError
-from pipeline.models import Tag
+from pipeline.store.database import transaction, utcnow
+from pipeline.store.schema import metadata
+
+SITE = "site"
+"""The home page, the site-wide feeds and the ticker: what makes an article `live`."""
+SPACING = 4.0
+LOST_AFTER = timedelta(seconds=10)
+"""A rebuild due this long without running is taken for lost (its message with it): the next
+request sends it again, and so does the sweeper."""
+
+rebuilds = Table(
+    "rebuilds",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("due_at", DateTime, nullable=True),
+    Column("built_at", DateTime, nullable=True),
+    Column("runs", Integer, nullable=False, server_default="0"),
+    Column("seconds", Float, nullable=False, server_default="0"),
+)
+"""`seconds`: how long the last rebuild took; rebuilds are spaced by at least four times that,
+so under a burst they never take more than a fifth of a worker, whatever the feeds hold."""
 
 
-@dataclass
-class RebuildWork:
-    """What has been asked for and not yet rebuilt."""
+def request(engine: Engine, name: str, gap_seconds: float, urgent: bool = False) -> float | None:
+    """Ask for a rebuild. Returns the delay to send it with when this caller must send it (0
+    when `urgent`); None when one is already due, which will cover this request."""
+    with transaction(engine) as db:
+        return request_in(db, name, gap_seconds, urgent)
 
-    requested: int = 0
-    built: int = 0
-    articles: set[int] = field(default_factory=set)
-    tags: dict[str, Tag] = field(default_factory=dict)
-    feeds: bool = False
-    """Whether the feeds must be rebuilt too; the ticker and home page always are."""
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "requested": self.requested,
-            "built": self.built,
-            "articles": sorted(self.articles),
-            "tags": [tag.model_dump(mode="json") for tag in self.tags.values()],
-            "feeds": self.feeds,
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> RebuildWork:
-        tags = [Tag.model_validate(t) for t in data.get("tags", [])]
-        return cls(
-            requested=int(data.get("requested", 0)),
-            built=int(data.get("built", 0)),
-            articles={int(a) for a in data.get("articles", [])},
-            tags={tag.slug: tag for tag in tags},
-            feeds=bool(data.get("feeds", False)),
+def request_in(db: Connection, name: str, gap_seconds: float, urgent: bool = False) -> float | None:
+    """`request`, inside the caller's transaction (a takedown asks in the same one)."""
+    now = utcnow()
+    built_at = db.execute(
+        update(rebuilds)
+        .where(
+            rebuilds.c.name == name,
+            or_(rebuilds.c.due_at.is_(None), rebuilds.c.due_at < now - LOST_AFTER),
         )
+        .values(due_at=now)
+        .returning(rebuilds.c.built_at, rebuilds.c.seconds)
+    ).first()
+    if built_at is None:
+        return None
+    if built_at[0] is None or urgent:
+        return 0.0
+    spacing = max(gap_seconds, SPACING * float(built_at[1]))
+    return max(0.0, spacing - float((now - built_at[0]).total_seconds()))
 
 
-class RebuildQueue:
-    def __init__(self, state_dir: Path, lock_timeout: float = 60.0) -> None:
-        self.state_dir = state_dir
-        self.lock_timeout = lock_timeout
-        self._state_path = state_dir / "rebuilds.json"
+def claim(db: Connection, name: str) -> None:
+    """The rebuild's first write: it holds the row until the rebuild commits."""
+    db.execute(update(rebuilds).where(rebuilds.c.name == name).values(due_at=None))
 
-    def request(
-        self, articles: Iterable[int] = (), tags: Iterable[Tag] = (), feeds: bool = True
-    ) -> int:
-        """Record what needs rebuilding; returns the generation that will include it."""
-        with self._state_lock():
-            work = self._read()
-            work.requested += 1
-            work.feeds = work.feeds or feeds
-            work.articles.update(articles)
-            work.tags.update({tag.slug: tag for tag in tags})
-            self._write(work)
-            return work.requested
 
-    def requested(self) -> int:
-        with self._state_lock():
-            return self._read().requested
+def done(db: Connection, name: str, seconds: float) -> None:
+    db.execute(
+        update(rebuilds)
+        .where(rebuilds.c.name == name)
+        .values(built_at=utcnow(), runs=rebuilds.c.runs + 1, seconds=seconds)
+    )
 
-    @contextmanager
-    def turn(self, generation: int) -> Iterator[RebuildWork | None]:
-        """Hold the rebuild lock; yields the work to do, or None when `generation` is built."""
-        with self._locked("rebuild.lock"):
-            with self._state_lock():
-                work = self._read()
-            if work.built >= generation:
-                yield None
-                return
-            yield work
-            self._done(work)
 
-    def _done(self, taken: RebuildWork) -> None:
-        """Mark what was rebuilt; requests that arrived meanwhile are left for the next turn."""
-        with self._state_lock():
-            work = self._read()
-            work.built = max(work.built, taken.requested)
-            if work.requested == taken.requested:
-                # Nothing arrived meanwhile; otherwise everything is kept for the next turn,
-                # since a newer request may touch the same page after this rebuild read it.
-                work.articles.clear()
-                work.tags.clear()
-                work.feeds = False
-            self._write(work)
-
-    def _state_lock(self) -> AbstractContextManager[None]:
-        return self._locked("state.lock")
-
-    @contextmanager
-    def _locked(self, name: str) -> Iterator[None]:
-        """A lock held too long by someone else is a transient failure: the task retries."""
-        self.state_dir.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(self.state_dir / name), timeout=self.lock_timeout)
-        try:
-            lock.acquire()
-        except Timeout:
-            raise TransientError(f"{name} is held too long by another process") from None
-        try:
-            yield
-        finally:
-            lock.release()
-
-    def _read(self) -> RebuildWork:
-        try:
-            return RebuildWork.from_json(json.loads(self._state_path.read_text("utf-8")))
-        except FileNotFoundError:
-            return RebuildWork()
-
-    def _write(self, work: RebuildWork) -> None:
-        partial = self._state_path.with_suffix(".part")
-        partial.write_text(json.dumps(work.to_json(), ensure_ascii=False), "utf-8")
-        partial.replace(self._state_path)
+def overdue(engine: Engine, older_than: datetime) -> list[str]:
+    """Rebuilds asked for before `older_than` that have not run: their message was lost."""
+    with transaction(engine) as db:
+        rows = db.execute(select(rebuilds.c.name).where(rebuilds.c.due_at < older_than)).all()
+    return [row.name for row in rows]

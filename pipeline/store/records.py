@@ -35,6 +35,10 @@ class VersionRecord:
     reasons: list[str] | None
     failed_step: str | None
     updated_at: datetime
+    breaking: bool = False
+    """Breaking news: its messages go ahead of the queue."""
+    published_at: datetime | None = None
+    """When this version became the live one, if it did."""
 
     @property
     def stale(self) -> bool:
@@ -88,6 +92,7 @@ class Pending:
     version: int
     step: Step
     outbox_id: int | None = None
+    urgent: bool = False
 
 
 def aware(value: datetime) -> datetime:

@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from pipeline.store.database import transaction
+from pipeline.store.database import reading, transaction
 from pipeline.store.schema import IS_LIVE_VERSION, article_versions, articles, metadata
 
 image_reports = Table(
@@ -136,7 +136,7 @@ class ReportStore:
 
     def summary(self, article_id: int) -> dict[int, ImageReports]:
         """Reports and hiding per image index of one article, for editors."""
-        with transaction(self.engine) as db:
+        with reading(self.engine) as db:
             rows = db.execute(
                 select(image_reports.c.image_index, image_reports.c.count, image_reports.c.hidden)
                 .where(image_reports.c.article_id == article_id)

@@ -30,11 +30,8 @@ articles = Table(
     Column("first_published_at", DateTime, nullable=True),
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
-    Column("takedown_due_since", DateTime, nullable=True),
 )
-"""`takedown_due_since`: unpublished then, and its page and listings not yet rewritten."""
 Index("ix_articles_first_published_at", articles.c.first_published_at)
-Index("ix_articles_takedown_due_since", articles.c.takedown_due_since)
 
 article_versions = Table(
     "article_versions",
@@ -95,8 +92,16 @@ article_tags = Table(
     Column("slug", String(120), primary_key=True),
     Column("label", String(200), nullable=False),
     Column("kind", String(20), nullable=False),
+    Column("first_published_at", DateTime, nullable=True),
 )
+"""`first_published_at`: the article's, copied here so a tag's newest N come off one index."""
 Index("ix_article_tags_slug", article_tags.c.slug)
+Index(
+    "ix_article_tags_slug_newest",
+    article_tags.c.slug,
+    article_tags.c.first_published_at,
+    article_tags.c.article_id,
+)
 
 tokens = Table(
     "tokens",

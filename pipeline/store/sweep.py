@@ -101,6 +101,7 @@ class SweepQueries:
                     article_versions.c.article_id,
                     article_versions.c.version,
                     article_versions.c.status,
+                    article_versions.c.breaking,
                 )
                 .join(articles, IS_CURRENT_VERSION)
                 .where(
@@ -116,7 +117,7 @@ class SweepQueries:
             if (r.article_id, r.version) in seen:
                 continue
             step = next(s for s, needed in STEP_INPUT.items() if needed.value == r.status)
-            found.append(Pending(r.article_id, r.version, step))
+            found.append(Pending(r.article_id, r.version, step, urgent=bool(r.breaking)))
         return found
 
     def touch(self, items: list[Pending]) -> None:

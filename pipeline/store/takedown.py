@@ -1,24 +1,24 @@
-"""Taking an article down: every version stops in `unpublished`, and the sweeper rewrites the
-views without it.
+"""Taking an article down: every version stops in `unpublished`, its page and JSON answer
+410 Gone, its listing entry goes, and the site's listings are due for a rebuild, all in one
+transaction.
 
-The database changes at once, in one transaction: a step still running on any version fails
-its compare-and-set and stops, and every view rebuilt from then on leaves the article out. The
-files already written (its page, the listings that hold it) are rewritten by whoever comes
-first: the `nashr unpublish` command itself, or the sweeper, which finds `takedown_due_since`
-set.
+A step still running on any version fails its compare-and-set and stops; every listing built
+from then on leaves the article out; the pages of other articles never held its headline (the
+ticker goes into them as they are served), so within one rebuild nothing served carries it.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import Engine, select, update
 
-from pipeline.models import Tag
+from pipeline.render.outputs import Output
 from pipeline.states import TAKEN_DOWN_FROM, Status
+from pipeline.store import rebuilds
 from pipeline.store.database import transaction, utcnow
 from pipeline.store.events import record_event
-from pipeline.store.schema import article_tags, article_versions, articles, outbox
+from pipeline.store.listings import remove_entry
+from pipeline.store.outputs import put
+from pipeline.store.schema import article_versions, articles, outbox
 from pipeline.store.versions import compare_and_set
 
 TAKEDOWN_STEP = "unpublish"
@@ -28,18 +28,20 @@ TAKEDOWN_STEP = "unpublish"
 class TakedownQueries:
     engine: Engine
 
-    def unpublish(self, article_id: int) -> int | None:
-        """Move every version that is live, on its way or failed to `unpublished`.
+    def unpublish(self, article_id: int, gone: list[Output]) -> tuple[int, float | None] | None:
+        """Move every version that is live, on its way or failed to `unpublished`, and put
+        `gone` (the 410 answers) where its page and JSON were.
 
-        Returns how many moved (0: there was nothing to take down), or None when there is no
-        such article.
+        Returns how many versions moved (0: there was nothing to take down) and, when a site
+        rebuild must be sent, its delay; None when there is no such article.
         """
         now = utcnow()
+        due: float | None = None
         with transaction(self.engine) as db:
-            exists = db.execute(
-                select(articles.c.id).where(articles.c.id == article_id)
-            ).scalar_one_or_none()
-            if exists is None:
+            head = db.execute(
+                select(articles.c.live_version).where(articles.c.id == article_id)
+            ).first()
+            if head is None:
                 return None
             versions = db.execute(
                 select(article_versions.c.version, article_versions.c.status).where(
@@ -57,43 +59,16 @@ class TakedownQueries:
                 db.execute(
                     update(articles)
                     .where(articles.c.id == article_id)
-                    .values(live_version=None, takedown_due_since=now, updated_at=now)
+                    .values(live_version=None, updated_at=now)
                 )
+                if head.live_version is not None:  # readers had a page: it answers 410 now
+                    put(db, gone, article_id)
+                remove_entry(db, article_id)
+                due = rebuilds.request_in(db, rebuilds.SITE, 0.0, urgent=True)
                 # a first step not yet sent has nothing left to do: the sweeper skips it
                 db.execute(
                     update(outbox)
                     .where(outbox.c.article_id == article_id, outbox.c.dispatched_at.is_(None))
                     .values(dispatched_at=now)
                 )
-        return moved
-
-    def takedowns_due(self, limit: int) -> list[tuple[int, datetime]]:
-        """Articles taken down whose files have not been rewritten yet, and since when."""
-        with transaction(self.engine) as db:
-            rows = db.execute(
-                select(articles.c.id, articles.c.takedown_due_since)
-                .where(articles.c.takedown_due_since.is_not(None))
-                .order_by(articles.c.id)
-                .limit(limit)
-            ).all()
-        return [(int(article_id), since) for article_id, since in rows]
-
-    def listed_tags(self, article_id: int) -> list[Tag]:
-        """The tags the article is, or was last, listed under: the live version's tags, kept
-        after a takedown so their pages can drop it."""
-        with transaction(self.engine) as db:
-            rows = db.execute(
-                select(article_tags.c.label, article_tags.c.slug, article_tags.c.kind).where(
-                    article_tags.c.article_id == article_id
-                )
-            ).all()
-        return [Tag(label=label, slug=slug, kind=kind) for label, slug, kind in rows]
-
-    def takedown_done(self, article_id: int, since: datetime) -> None:
-        """The files are rewritten for the takedown of `since`; a later one stays due."""
-        with transaction(self.engine) as db:
-            db.execute(
-                update(articles)
-                .where(articles.c.id == article_id, articles.c.takedown_due_since == since)
-                .values(takedown_due_since=None)
-            )
+        return moved, due

@@ -10,7 +10,7 @@ from enum import StrEnum
 
 from sqlalchemy import Engine, insert, select, update
 
-from pipeline.store.database import transaction, utcnow
+from pipeline.store.database import reading, transaction, utcnow
 from pipeline.store.schema import tokens
 
 
@@ -55,7 +55,7 @@ class TokenStore:
         if not token or len(token) > 200:
             return None
         digest = _digest(token)
-        with transaction(self.engine) as db:
+        with reading(self.engine) as db:
             row = db.execute(
                 select(tokens.c.id, tokens.c.name, tokens.c.role, tokens.c.token_hash).where(
                     tokens.c.token_hash == digest, tokens.c.revoked_at.is_(None)

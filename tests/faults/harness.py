@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from pipeline.store.outputs import OutputStore
 from tests.faults.invariants import judge, replay_failed, wait_settled
 from tests.faults.report import FINISHED, Figures
 from tests.faults.watch import ListingWatcher
@@ -152,8 +153,13 @@ def fault_run(
     ) as system:
         settings = system.settings
         workload = Workload(system, settings.queue_prefix)
-        with ListingWatcher(settings.site_dir, settings.ticker_size) as watcher:
-            yield FaultRun(system, workload, watcher, Figures(scenario, backend), started)
+        store = system.store
+        try:
+            outputs = OutputStore(store.engine)
+            with ListingWatcher(outputs, settings.ticker_size) as watcher:
+                yield FaultRun(system, workload, watcher, Figures(scenario, backend), started)
+        finally:
+            store.engine.dispose()
 
 
 Scenario = Callable[[str, Path], None]
@@ -178,9 +184,8 @@ def side_by_side(scenario: Scenario) -> Any:
     """A module fixture `outcomes`: the scenario on every selected backend at once, each in its
     own thread and deployment (own database, vhost or Redis db, queues, data dir, processes).
 
-    One deployment uses about 60% of this 2-core machine, because rebuilds take turns on the
-    site lock; two side by side finish in about 1.3 times the time of one, which keeps the
-    suite inside its budget. Each parametrized test then reports its own backend's outcome.
+    Two deployments side by side keep the suite inside its budget; each parametrized test then
+    reports its own backend's outcome.
     """
 
     @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from pipeline.models import article_json_path
-from pipeline.store.files import SiteFiles
+from pipeline.store.outputs import OutputStore
 from pipeline.store.schema import IS_CURRENT_VERSION, article_versions, articles, step_events
 from tests.faults.watch import LISTINGS, ListingWatcher
 from tests.faults.workload import Workload
@@ -106,7 +106,7 @@ def judge(system: RunningSystem, workload: Workload, watcher: ListingWatcher) ->
 
 
 def _judge_articles(system: RunningSystem, workload: Workload, verdict: Verdict) -> None:
-    """Straight from the store and the site's files: 200 API calls would cost seconds."""
+    """Straight from the store and the stored outputs: 200 API calls would cost seconds."""
     engine = system.store.engine
     try:
         with engine.connect() as db:
@@ -121,7 +121,11 @@ def _judge_articles(system: RunningSystem, workload: Workload, verdict: Verdict)
     finally:
         engine.dispose()
     found = {row.id: (row.status, row.current_version, row.live_version) for row in rows}
-    files = SiteFiles(system.settings.site_dir)
+    store = system.store
+    try:
+        pages = OutputStore(store.engine).get(*(article_json_path(i) for i in workload.latest))
+    finally:
+        store.engine.dispose()
     for article_id, version in sorted(workload.latest.items()):
         status = found.get(article_id)
         if status != ("live", version, version):
@@ -130,8 +134,8 @@ def _judge_articles(system: RunningSystem, workload: Workload, verdict: Verdict)
                 f"article {article_id}: (status, version, live) {status}, not live v{version}"
             )
             continue
-        page = files.read(article_json_path(article_id))
-        shown = json.loads(page).get("version") if page else None
+        page = pages.get(article_json_path(article_id))
+        shown = json.loads(page.body).get("version") if page else None
         if shown != version:
             verdict.lost.add(article_id)
             verdict.note(f"/news/{article_id}.json shows v{shown}, expected v{version}")

@@ -8,15 +8,14 @@ and never shows twice. The ticker may drop its oldest entry only when it is full
 from __future__ import annotations
 
 import json
-import os
 import re
 import threading
 import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
+from pipeline.store.outputs import OutputStore
 from tests.faults.workload import version_in
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -67,9 +66,10 @@ LISTINGS: dict[str, Callable[[bytes], Entries]] = {
 
 @dataclass
 class ListingWatcher:
-    """Reads each listing whenever its file is replaced (they are renamed into place whole)."""
+    """Reads each listing whenever it is replaced (each is written whole, in one transaction),
+    straight from the outputs every API process serves."""
 
-    site_dir: Path
+    outputs: OutputStore
     ticker_size: int
     interval: float = 0.2
     snapshots: int = 0
@@ -78,7 +78,7 @@ class ListingWatcher:
     went_back: set[tuple[str, int]] = field(default_factory=set)
     problems: list[str] = field(default_factory=list)
     _last: dict[str, dict[int, int | None]] = field(default_factory=dict)
-    _seen: dict[str, tuple[int, int]] = field(default_factory=dict)
+    _seen: dict[str, str] = field(default_factory=dict)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
@@ -107,18 +107,13 @@ class ListingWatcher:
                 self._note(f"watcher failed: {type(exc).__name__}: {exc}")
 
     def poll(self) -> None:
+        found = self.outputs.get(*LISTINGS)
         for path, parse in LISTINGS.items():
-            target = self.site_dir / path.lstrip("/")
-            try:
-                stat = target.stat()
-                raw = target.read_bytes()
-            except FileNotFoundError:
-                continue
-            identity = (stat.st_ino, stat.st_mtime_ns)
-            if self._seen.get(path) == identity or os.stat(target).st_ino != stat.st_ino:
-                continue  # unchanged, or replaced again between stat and read: next poll
-            self._seen[path] = identity
-            self._judge(path, parse(raw))
+            output = found.get(path)
+            if output is None or self._seen.get(path) == output.etag:
+                continue  # not written yet, or unchanged since the last poll
+            self._seen[path] = output.etag
+            self._judge(path, parse(output.body))
 
     def _judge(self, path: str, entries: Entries) -> None:
         self.snapshots += 1

@@ -179,6 +179,7 @@ def test_retry_with_nothing_failed_lists_nothing(data_dir: Path) -> None:
 
 def test_show_image_brings_back_a_hidden_image_and_republishes(data_dir: Path) -> None:
     from pipeline.store import ArticleStore
+    from pipeline.store.outputs import OutputStore
     from pipeline.store.reports import ReportStore
     from tests.security.test_image_reports import TWO_IMAGES, make_live_in
 
@@ -197,10 +198,8 @@ def test_show_image_brings_back_a_hidden_image_and_republishes(data_dir: Path) -
     assert lines[-1] == f"image 0 of article {article_id} is shown again"
     assert reports.summary(article_id)[0].count == 0
     assert not reports.summary(article_id)[0].hidden
-    published = ArticleStore(engine).published(article_id)
-    assert published is not None
-    site_dir = Settings(data_dir=data_dir).site_dir
-    written = json.loads((site_dir / published.json_path.lstrip("/")).read_text(encoding="utf-8"))
+    stored = OutputStore(engine).get(f"/news/{article_id}.json")[f"/news/{article_id}.json"]
+    written = json.loads(stored.body)
     assert [image["url"] for image in written["images"]] == [
         image["url"] for image in TWO_IMAGES["images"]
     ]
@@ -214,22 +213,23 @@ def test_show_image_brings_back_a_hidden_image_and_republishes(data_dir: Path) -
 
 def test_unpublish_takes_the_page_down_at_once(data_dir: Path) -> None:
     from pipeline.store import ArticleStore
+    from pipeline.store.outputs import OutputStore
     from tests.security.test_image_reports import TWO_IMAGES, make_live_in
 
     # Given a live article whose page is written
     engine = connect(f"sqlite:///{data_dir / 'nashr.sqlite'}")
     article_id = make_live_in(ArticleStore(engine), TWO_IMAGES)
-    engine.dispose()
     ok(nashr(data_dir, "republish", str(article_id)))
-    page = Settings(data_dir=data_dir).site_dir / "news" / f"{article_id}.html"
-    assert page.is_file()
+    page = f"/news/{article_id}.html"
+    assert OutputStore(engine).get(page)[page].status == 200
 
     # When an operator takes it down from the shell
     lines = ok(nashr(data_dir, "unpublish", str(article_id)))
 
-    # Then the page is gone now, not at the next sweep, and its status says so
+    # Then the page answers 410 now, not at the next sweep, and its status says so
     assert lines[-1] == f"article {article_id} unpublished (1 version(s) taken down)"
-    assert not page.exists()
+    assert OutputStore(engine).get(page)[page].status == 410
+    engine.dispose()
     status = json.loads("\n".join(ok(nashr(data_dir, "status", str(article_id)))))
     assert status["status"] == "unpublished"
     result = nashr(data_dir, "unpublish", "424242")

@@ -23,6 +23,7 @@ from pipeline.models import (
     Tag,
     tag_feed_paths,
 )
+from pipeline.render.entries import listing_entry
 from pipeline.source import attach_source
 from pipeline.validate import validate
 from tests.security.inert import parse_document, script_texts
@@ -81,7 +82,9 @@ def render(article: PublishedArticle, tag_views: bool = True) -> Rendered:
     out = Rendered(article)
     bar = ticker.render_ticker_html(entries)
     out.pages["page"] = ticker.with_ticker(site.render_article_page(article, SITE), bar)
-    out.pages["home"] = ticker.with_ticker(site.render_home([article], SITE), bar)
+    out.pages["home"] = ticker.with_ticker(
+        site.render_home([listing_entry(article, SITE)], SITE), bar
+    )
     out.fragments["entry"] = site.render_entry_html(article, SITE)
     out.fragments["ticker.html"] = ticker.render_ticker_html(entries)
     out.json_documents["article.json"] = site.render_article_json(article, SITE)
@@ -90,7 +93,9 @@ def render(article: PublishedArticle, tag_views: bool = True) -> Rendered:
     out.feeds["rss"] = feed.render_rss([article], SITE)
     out.feeds["atom"] = feed.render_atom([article], SITE)
     for tag in article.tags if tag_views else []:
-        out.pages[f"tag {tag.slug}"] = site.render_tag_page(tag, [article], SITE)
+        out.pages[f"tag {tag.slug}"] = site.render_tag_page(
+            tag, [listing_entry(article, SITE)], SITE
+        )
         rss_path, atom_path = tag_feed_paths(tag.slug)
         title = f"{SITE.name}: {tag.label}"
         out.feeds[f"rss {tag.slug}"] = feed.render_rss([article], SITE, title, quote(rss_path))

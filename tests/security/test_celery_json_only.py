@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from kombu import Connection, Exchange, Queue
 
+from config.celery import MAX_PRIORITY
 from tests.services import wait_until
 from tests.system import SEED_ARTICLE, running_system
 
@@ -52,7 +53,7 @@ def _pickled_task(queue: str, broker_url: str, trap: Path, article_id: int) -> s
             body,
             exchange=exchange,
             routing_key=queue,
-            declare=[Queue(queue, exchange, routing_key=queue)],
+            declare=[Queue(queue, exchange, routing_key=queue, max_priority=MAX_PRIORITY)],
             content_type="application/x-python-serialize",
             content_encoding="binary",
             headers=headers,

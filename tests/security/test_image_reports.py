@@ -12,11 +12,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ingest.ratelimit import SlidingWindowLimiter
-from pipeline.models import Submission
+from pipeline.models import PublishedArticle, SiteInfo, Submission
+from pipeline.services.publishing import Publisher
 from pipeline.site import render_article_json, render_article_page
 from pipeline.source import attach_source
 from pipeline.states import Status, Step
 from pipeline.store import ArticleStore
+from pipeline.store.publishing import PublishStore
 from pipeline.store.reports import ImageReports, ReportStore
 from pipeline.validate import validate
 from tests.security.harness import SecureApi, secure_api
@@ -33,8 +35,16 @@ def make_live(api: SecureApi, payload: dict[str, Any]) -> int:
     return make_live_in(api.app.state.articles, payload)
 
 
+def live(api: SecureApi, article_id: int) -> PublishedArticle:
+    """The live version as readers get it, with the images they have had hidden."""
+    found = api.app.state.services.publisher.live_article(article_id)
+    assert found is not None
+    return found[1]
+
+
 def make_live_in(store: ArticleStore, payload: dict[str, Any]) -> int:
-    """Take a submission to `published` through the store, as the steps would, without a worker."""
+    """Take a submission to `published` through the store and the publisher, as the steps
+    would, without a worker: its page is served from then on."""
     submission = Submission.model_validate(payload)
     accepted = store.accept(submission)
     clean = validate(submission)
@@ -45,7 +55,9 @@ def make_live_in(store: ArticleStore, payload: dict[str, Any]) -> int:
     assert store.advance(*key, Step.ENRICH, Status.ENRICHED, tags=[])
     source = attach_source(clean).model_dump(mode="json")
     assert store.advance(*key, Step.SOURCE, Status.SOURCED, source=source)
-    assert store.advance(*key, Step.PUBLISH, Status.PUBLISHED)
+    record = store.load(*key)
+    assert record is not None
+    assert Publisher(PublishStore(store.engine), SiteInfo()).publish(record)
     return int(accepted.id)
 
 
@@ -104,7 +116,7 @@ def test_reports_count_and_editors_see_them_against_the_threshold(api: SecureApi
 def test_the_page_button_and_script_reach_the_endpoint(api: SecureApi) -> None:
     """Do what the page's script does with each report button: POST to the URL it builds."""
     article_id = make_live(api, TWO_IMAGES)
-    article = api.app.state.articles.published(article_id)
+    article = live(api, article_id)
     page = render_article_page(article, SITE)
     script = next(s for s in script_texts(parse_document(page)) if "/reports" in s)
     assert '"/articles/" + button.dataset.articleId + "/images/"' in script
@@ -283,7 +295,6 @@ def _report_rows(api: SecureApi) -> list[tuple[object, ...]]:
 def test_at_the_threshold_the_image_is_hidden_from_every_view(api: SecureApi) -> None:
     # Given a live article with two images, shown to readers
     article_id = make_live(api, TWO_IMAGES)
-    store = api.app.state.articles
     threshold = api.settings.image_report_threshold
     reports = ReportStore(api.engine)
 
@@ -291,13 +302,13 @@ def test_at_the_threshold_the_image_is_hidden_from_every_view(api: SecureApi) ->
     for n in range(threshold - 1):
         assert from_address(api, f"192.0.2.{n}").post(reports_path(article_id, 0)).is_success
     assert reports.due_for_republish(10) == []
-    assert [image.hidden for image in store.published(article_id).images] == [False, False]
+    assert [image.hidden for image in live(api, article_id).images] == [False, False]
 
     # And when the last one does, the image is hidden and due for a republish, once
     assert from_address(api, "192.0.2.99").post(reports_path(article_id, 0)).is_success
     assert from_address(api, "192.0.2.98").post(reports_path(article_id, 0)).is_success
     assert reports.due_for_republish(10) == [(article_id, 0)]
-    article = store.published(article_id)
+    article = live(api, article_id)
     assert [image.hidden for image in article.images] == [True, False]
 
     # Then the page and the JSON leave it out; the other image keeps its own index
@@ -322,8 +333,7 @@ def test_a_new_version_with_another_image_in_that_place_shows_it(api: SecureApi)
     threshold = api.settings.image_report_threshold
     for n in range(threshold):
         assert from_address(api, f"192.0.2.{n}").post(reports_path(article_id, 0)).is_success
-    store = api.app.state.articles
-    assert [image.hidden for image in store.published(article_id).images] == [True, False]
+    assert [image.hidden for image in live(api, article_id).images] == [True, False]
 
     # When the editor publishes a version with another image in its place
     replaced = {"url": "https://news.example/img/replaced.jpg", "caption": "بديلة"}
@@ -331,7 +341,7 @@ def test_a_new_version_with_another_image_in_that_place_shows_it(api: SecureApi)
     assert make_live(api, second) == article_id
 
     # Then the new image is shown, and reports about it start from nothing
-    assert [image.hidden for image in store.published(article_id).images] == [False, False]
+    assert [image.hidden for image in live(api, article_id).images] == [False, False]
     assert from_address(api, "192.0.2.0").post(reports_path(article_id, 0)).json() == {
         "article_id": article_id,
         "image_index": 0,

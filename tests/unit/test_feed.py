@@ -243,7 +243,29 @@ def test_bidi_and_huge_inputs() -> None:
 
     assert rss[0].findtext("title") == bidi
     assert atom[0].findtext(f"{ATOM}title") == bidi
-    assert (rss[1].findtext(CONTENT) or "").count("<p>فقرة</p>") == 2_000
+    whole = _rss_items(render_rss([huge], SITE, max_entry_bytes=10**7))[0]
+    assert (whole.findtext(CONTENT) or "").count("<p>فقرة</p>") == 2_000
+
+
+def test_an_entry_past_the_cap_carries_its_summary_and_a_link() -> None:
+    # Given an article of 400 KB: fifty of them made feeds of tens of megabytes
+    huge = _article(3, paragraphs=["فقرة طويلة جدا " * 40] * 700)
+    assert len("".join(huge.paragraphs).encode()) > 400_000
+
+    # When it is rendered into the feeds with the default cap
+    rss, atom = render_rss([huge], SITE), render_atom([huge], SITE)
+    as_json = json.loads(render_json_feed([huge], SITE))
+
+    # Then each entry is the summary and a link to the article, well under the cap
+    for content in (
+        _rss_items(rss)[0].findtext(CONTENT) or "",
+        _atom_entries(atom)[0].findtext(f"{ATOM}content") or "",
+        as_json["items"][0]["content_html"],
+    ):
+        assert len(content.encode()) < 20_000
+        assert 'href="https://nashr.example/news/3.html"' in content
+        assert "اقرأ الخبر كاملا" in content and "فقرة طويلة جدا" in content
+    assert len(rss) < 25_000
 
 
 def test_blank_title_gets_a_stand_in() -> None:

@@ -1,12 +1,34 @@
-"""The live ticker stream: one event per change of the published fragment, then it ends."""
+"""The live ticker stream: one event per change of the stored fragment, then it ends."""
 
 from __future__ import annotations
 
 import asyncio
-import os
+from collections.abc import Iterator
 from pathlib import Path
 
-from ingest.live import ticker_event, ticker_events
+import pytest
+
+from ingest.live import TickerWatch, ticker_event, ticker_events
+from pipeline.render.outputs import HTML, Output
+from pipeline.services.listings import TICKER_FRAGMENT
+from pipeline.store import connect
+from pipeline.store.database import transaction
+from pipeline.store.migrate import upgrade
+from pipeline.store.outputs import OutputStore, put
+
+
+@pytest.fixture
+def outputs(tmp_path: Path) -> Iterator[OutputStore]:
+    url = f"sqlite:///{tmp_path / 'nashr.sqlite'}"
+    upgrade(url)
+    engine = connect(url)
+    yield OutputStore(engine)
+    engine.dispose()
+
+
+def _write_ticker(outputs: OutputStore, html: str) -> None:
+    with transaction(outputs.engine) as db:
+        put(db, [Output.text(TICKER_FRAGMENT, html, HTML)])
 
 
 def test_a_multi_line_fragment_becomes_one_event() -> None:
@@ -16,22 +38,21 @@ def test_a_multi_line_fragment_becomes_one_event() -> None:
     )
 
 
-def test_each_new_ticker_is_pushed_once(tmp_path: Path) -> None:
-    fragment = tmp_path / "ticker.html"
-    fragment.write_text("<ul><li>الأول</li></ul>", encoding="utf-8")
+def test_each_new_ticker_is_pushed_once(outputs: OutputStore) -> None:
+    _write_ticker(outputs, "<ul><li>الأول</li></ul>")
 
     async def collect() -> list[str]:
+        watch = TickerWatch(outputs, poll_seconds=0.01)
         events: list[str] = []
-        stream = ticker_events(fragment, poll_seconds=0.01, max_seconds=5)
+        stream = ticker_events(watch, max_seconds=5)
         async for chunk in stream:
             events.append(chunk)
             if len(events) == 2:
-                # When the ticker step replaces the file (a new mtime), the next event carries it
-                fragment.write_text("<ul><li>الثاني</li></ul>", encoding="utf-8")
-                stamp = fragment.stat().st_mtime_ns + 1_000_000
-                os.utime(fragment, ns=(stamp, stamp))
+                # When a rebuild replaces the fragment, the next event carries it, once
+                _write_ticker(outputs, "<ul><li>الثاني</li></ul>")
             if len(events) == 3:
                 await stream.aclose()
+        await watch.stop()
         return events
 
     events = asyncio.run(collect())
@@ -39,10 +60,34 @@ def test_each_new_ticker_is_pushed_once(tmp_path: Path) -> None:
     assert "الأول" in events[1] and "الثاني" in events[2]
 
 
-def test_the_stream_ends_by_itself_and_waits_for_a_missing_file(tmp_path: Path) -> None:
+def test_the_stream_ends_by_itself_and_beats_while_there_is_no_ticker(
+    outputs: OutputStore,
+) -> None:
     async def collect() -> list[str]:
-        return [c async for c in ticker_events(tmp_path / "none.html", 0.01, 0.2, 0.05)]
+        watch = TickerWatch(outputs, poll_seconds=0.01)
+        events = [c async for c in ticker_events(watch, max_seconds=0.2, heartbeat_seconds=0.05)]
+        await watch.stop()
+        return events
 
     events = asyncio.run(collect())
     assert events[0].startswith("retry:")
     assert all(e == ": keep-alive\n\n" for e in events[1:]) and len(events) >= 2
+
+
+def test_many_streams_share_one_watch(outputs: OutputStore) -> None:
+    _write_ticker(outputs, "<ul><li>خبر</li></ul>")
+
+    async def first_events(watch: TickerWatch) -> str:
+        stream = ticker_events(watch, max_seconds=5)
+        await anext(stream)
+        event = await anext(stream)
+        await stream.aclose()
+        return event
+
+    async def run() -> list[str]:
+        watch = TickerWatch(outputs, poll_seconds=0.01)
+        events = await asyncio.gather(*(first_events(watch) for _ in range(50)))
+        await watch.stop()
+        return list(events)
+
+    assert all("خبر" in event for event in asyncio.run(run()))

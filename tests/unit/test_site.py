@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 import pytest
 
 from pipeline.models import Image, PublishedArticle, SiteInfo, SourceLink, Tag
+from pipeline.render.entries import listing_entry
 from pipeline.site import (
     REPORT_NOTICE,
     render_article_json,
@@ -236,8 +237,11 @@ def test_hostile_text_never_reaches_the_page_unescaped(payload: str) -> None:
     )
 
     markup, page = _page(article)
-    home = with_ticker(render_home([article], SITE), render_ticker_html(build_ticker([article])))
-    tag_page = render_tag_page(article.tags[0], [article], SITE)
+    home = with_ticker(
+        render_home([listing_entry(article, SITE)], SITE),
+        render_ticker_html(build_ticker([article])),
+    )
+    tag_page = render_tag_page(article.tags[0], [listing_entry(article, SITE)], SITE)
 
     for output in (markup, home, tag_page):
         assert payload not in output
@@ -340,7 +344,8 @@ def test_home_lists_latest_with_ticker() -> None:
     second = _article(id=2, title="الخبر الثاني")
 
     markup = with_ticker(
-        render_home([first, second], SITE), render_ticker_html(build_ticker([first, second]))
+        render_home([listing_entry(first, SITE), listing_entry(second, SITE)], SITE),
+        render_ticker_html(build_ticker([first, second])),
     )
     page = Page(markup)
 
@@ -365,7 +370,7 @@ def test_home_with_no_articles() -> None:
 def test_tag_page_lists_the_tag_articles() -> None:
     tag = Tag(label="سوس ماسة", slug="سوس-ماسة", kind="place")
 
-    page = Page(render_tag_page(tag, [_article()], SITE))
+    page = Page(render_tag_page(tag, [listing_entry(_article(), SITE)], SITE))
 
     assert page.find("title")[0].text == "سوس ماسة — نشر"
     assert page.find("link", rel="canonical")[0].attrs["href"] == (

@@ -1,0 +1,1 @@
+"""Rendering: values in, bytes out; pages, listing entries, feeds, the ticker, outputs."""

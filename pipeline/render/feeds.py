@@ -1,0 +1,192 @@
+"""RSS 2.0, Atom and JSON Feed joined from listing entries rendered once per version.
+
+A listing rebuild only escapes and joins what each entry already holds, so rebuilding the site
+feeds costs about the same whatever the articles are and however often they are rebuilt.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from typing import Any
+from xml.sax.saxutils import escape, quoteattr
+
+from pipeline.models import ListingEntry, SiteInfo
+
+LANGUAGE = "ar"
+JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+UNTITLED = "(بدون عنوان)"
+GENERATOR = "nashr"
+
+_XML_INVALID = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_JSON_UNSAFE = str.maketrans(
+    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+)
+
+
+def xml_text(text: str) -> str:
+    """Characters XML 1.0 cannot carry are dropped: one stray byte must not sink a feed."""
+    return escape(_XML_INVALID.sub("", text))
+
+
+def _attr(text: str) -> str:
+    return quoteattr(_XML_INVALID.sub("", text))
+
+
+def _cdata(text: str) -> str:
+    """A CDATA section ends at "]]>"; the HTML means the same with the ">" escaped."""
+    return "<![CDATA[" + _XML_INVALID.sub("", text).replace("]]>", "]]&gt;") + "]]>"
+
+
+def _title(text: str) -> str:
+    """A blank required field gets a visible stand-in, so no reader shows an empty entry."""
+    return _XML_INVALID.sub("", text).strip() or UNTITLED
+
+
+def utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def last_update(entries: list[ListingEntry]) -> datetime:
+    """Feed time follows the content, not the clock: an unchanged feed renders byte-identical."""
+    return max((utc(e.updated_at) for e in entries), default=_EPOCH)
+
+
+def absolute(site: SiteInfo, path: str) -> str:
+    return site.base_url.rstrip("/") + path
+
+
+def rss(
+    entries: list[ListingEntry], site: SiteInfo, self_path: str, title: str | None = None
+) -> bytes:
+    """RSS 2.0 with the full entry in content:encoded, items in the order given."""
+    parts = [
+        '<?xml version="1.0" encoding="utf-8"?>\n',
+        '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"'
+        ' xmlns:content="http://purl.org/rss/1.0/modules/content/">\n<channel>\n',
+        f"<title>{xml_text(_title(title or site.name))}</title>\n",
+        f"<link>{xml_text(absolute(site, '/'))}</link>\n",
+        f"<description>{xml_text(_title(site.description))}</description>\n",
+        f"<language>{LANGUAGE}</language>\n",
+        f"<lastBuildDate>{format_datetime(last_update(entries))}</lastBuildDate>\n",
+        f"<generator>{GENERATOR}</generator>\n",
+        f'<atom:link href={_attr(absolute(site, self_path))} rel="self"'
+        ' type="application/rss+xml"/>\n',
+    ]
+    parts.extend(_rss_item(entry, site) for entry in entries)
+    parts.append("</channel>\n</rss>\n")
+    return "".join(parts).encode("utf-8")
+
+
+def _rss_item(entry: ListingEntry, site: SiteInfo) -> str:
+    page = xml_text(absolute(site, entry.path))
+    categories = "".join(
+        f"<category domain={_attr(absolute(site, '/tags/'))}>{xml_text(_title(tag.label))}"
+        "</category>\n"
+        for tag in entry.tags
+    )
+    if entry.section and entry.section.name != "general":
+        categories += f"<category>{xml_text(entry.section.label)}</category>\n"
+    return (
+        "<item>\n"
+        f"<title>{xml_text(_title(entry.title))}</title>\n"
+        f"<link>{page}</link>\n"
+        f'<guid isPermaLink="true">{page}</guid>\n'
+        f"<pubDate>{format_datetime(utc(entry.published_at))}</pubDate>\n"
+        f"<description>{xml_text(escape(entry.summary or _title(entry.title)))}</description>\n"
+        f"<content:encoded>{_cdata(entry.entry_html)}</content:encoded>\n"
+        f"{categories}"
+        "</item>\n"
+    )
+
+
+def atom(
+    entries: list[ListingEntry], site: SiteInfo, self_path: str, title: str | None = None
+) -> bytes:
+    """Atom 1.0 with xml:lang="ar" and the full entry as html content."""
+    self_url = absolute(site, self_path)
+    parts = [
+        '<?xml version="1.0" encoding="utf-8"?>\n',
+        '<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="ar">\n',
+        f"<id>{xml_text(self_url)}</id>\n",
+        f"<title>{xml_text(_title(title or site.name))}</title>\n",
+        f"<subtitle>{xml_text(_title(site.description))}</subtitle>\n",
+        f"<updated>{last_update(entries).isoformat()}</updated>\n",
+        f"<author><name>{xml_text(_title(site.name))}</name></author>\n",
+        f'<link href={_attr(self_url)} rel="self" type="application/atom+xml"/>\n',
+        f'<link href={_attr(absolute(site, "/"))} rel="alternate" type="text/html"/>\n',
+        f"<generator>{GENERATOR}</generator>\n",
+    ]
+    parts.extend(_atom_entry(entry, site) for entry in entries)
+    parts.append("</feed>\n")
+    return "".join(parts).encode("utf-8")
+
+
+def _atom_entry(entry: ListingEntry, site: SiteInfo) -> str:
+    page = absolute(site, entry.path)
+    categories = "".join(
+        f"<category term={_attr(_title(tag.slug))} label={_attr(_title(tag.label))}"
+        f" scheme={_attr(absolute(site, '/tags/'))}/>\n"
+        for tag in entry.tags
+    )
+    if entry.section and entry.section.name != "general":
+        categories += (
+            f"<category term={_attr(entry.section.name)} label={_attr(entry.section.label)}/>\n"
+        )
+    return (
+        "<entry>\n"
+        f"<id>{xml_text(page)}</id>\n"
+        f"<title>{xml_text(_title(entry.title))}</title>\n"
+        f"<updated>{utc(entry.updated_at).isoformat()}</updated>\n"
+        f"<published>{utc(entry.published_at).isoformat()}</published>\n"
+        f'<link href={_attr(page)} rel="alternate" type="text/html"/>\n'
+        f'<summary type="text">{xml_text(entry.summary or _title(entry.title))}</summary>\n'
+        f'<content type="html">{xml_text(entry.entry_html)}</content>\n'
+        f"{categories}"
+        "</entry>\n"
+    )
+
+
+def json_feed(
+    entries: list[ListingEntry], site: SiteInfo, self_path: str, title: str | None = None
+) -> str:
+    """JSON Feed 1.1: the format is small and plain JSON, so it is written here too."""
+    document: dict[str, Any] = {
+        "version": JSON_FEED_VERSION,
+        "title": title or site.name,
+        "description": site.description,
+        "home_page_url": absolute(site, "/"),
+        "feed_url": absolute(site, self_path),
+        "language": LANGUAGE,
+        "authors": [{"name": site.name}],
+        "items": [_json_item(entry, site) for entry in entries],
+    }
+    return (
+        json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":")).translate(
+            _JSON_UNSAFE
+        )
+        + "\n"
+    )
+
+
+def _json_item(entry: ListingEntry, site: SiteInfo) -> dict[str, Any]:
+    page = absolute(site, entry.path)
+    item: dict[str, Any] = {
+        "id": page,
+        "url": page,
+        "title": entry.title,
+        "content_html": entry.entry_html,
+        "summary": entry.summary or _title(entry.title),
+        "date_published": utc(entry.published_at).isoformat(),
+        "date_modified": utc(entry.updated_at).isoformat(),
+        "tags": [tag.label for tag in entry.tags],
+        "language": LANGUAGE,
+    }
+    if entry.source_url:
+        item["external_url"] = entry.source_url
+    if entry.image is not None:
+        item["image"] = entry.image.url
+    return item

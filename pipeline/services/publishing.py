@@ -1,0 +1,109 @@
+"""Publishing one article: its page, its JSON and its listing entry, with the state move.
+
+All of it is rendered before the transaction and written inside it, together with the
+compare-and-set that makes the version the live one: readers get the article's page as soon
+as the publish commits, and a version older than the live one writes nothing at all.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from pipeline.models import (
+    CleanArticle,
+    Image,
+    ListingEntry,
+    PublishedArticle,
+    Section,
+    SiteInfo,
+    SourceLink,
+    Tag,
+)
+from pipeline.render.entries import DEFAULT_ENTRY_BYTES, listing_entry
+from pipeline.render.outputs import HTML, JSON, Output
+from pipeline.site import render_article_json, render_article_page
+from pipeline.store.publishing import PublishStore
+from pipeline.store.records import VersionRecord, aware
+
+
+def article_for(
+    record: VersionRecord,
+    hidden: dict[int, str | None],
+    first_published_at: datetime,
+    updated_at: datetime,
+) -> PublishedArticle:
+    """The version as readers will get it; an image readers have had hidden stays hidden as
+    long as it is still the image in that place."""
+    content = CleanArticle.model_validate(record.content)
+    return PublishedArticle(
+        id=record.article_id,
+        version=record.version,
+        title=content.title,
+        paragraphs=content.paragraphs,
+        tags=[Tag.model_validate(t) for t in record.tags or []],
+        section=Section.model_validate(record.section) if record.section else None,
+        images=[_hidden_if_reported(i, image, hidden) for i, image in enumerate(content.images)],
+        source=SourceLink.model_validate(record.source),
+        breaking=content.breaking,
+        category=content.category,
+        published_at=first_published_at,
+        updated_at=updated_at,
+    )
+
+
+def _hidden_if_reported(index: int, image: Image, hidden: dict[int, str | None]) -> Image:
+    if index in hidden and hidden[index] in (None, image.url):
+        return image.model_copy(update={"hidden": True})
+    return image
+
+
+class Publisher:
+    def __init__(
+        self, store: PublishStore, site: SiteInfo, max_entry_bytes: int = DEFAULT_ENTRY_BYTES
+    ) -> None:
+        self.store = store
+        self.site = site
+        self.max_entry_bytes = max_entry_bytes
+
+    def publish(self, record: VersionRecord) -> bool:
+        """Make this version the live one, with its page, JSON and listing entry; False when
+        another run got there first."""
+        now = datetime.now(UTC)
+        first = aware(record.first_published_at) if record.first_published_at else now
+        article = article_for(record, self._hidden(record), first, now)
+        return self.store.publish(record, first, self._outputs(article), self._entry(article))
+
+    def live_article(self, article_id: int) -> tuple[VersionRecord, PublishedArticle] | None:
+        """The live version as readers get it now (with the images they have had hidden)."""
+        record = self.store.live_record(article_id)
+        if record is None or record.first_published_at is None:
+            return None
+        updated = aware(record.published_at or record.updated_at)
+        first = aware(record.first_published_at)
+        return record, article_for(record, self._hidden(record), first, updated)
+
+    def republish(self, article_id: int) -> bool:
+        """Render the live version again (images hidden since, a template change) in place;
+        False when the article is not live."""
+        found = self.live_article(article_id)
+        if found is None:
+            return False
+        record, article = found
+        return self.store.rewrite(record, self._outputs(article), self._entry(article))
+
+    def _hidden(self, record: VersionRecord) -> dict[int, str | None]:
+        """Readers can only have hidden an image the version has: most have none to ask about."""
+        if not (record.content or {}).get("images"):
+            return {}
+        return self.store.hidden_images(record.article_id)
+
+    def _outputs(self, article: PublishedArticle) -> list[Output]:
+        return [
+            Output.text(
+                article.path, render_article_page(article, self.site), HTML, ticker_slot=True
+            ),
+            Output.text(article.json_path, render_article_json(article, self.site), JSON),
+        ]
+
+    def _entry(self, article: PublishedArticle) -> ListingEntry:
+        return listing_entry(article, self.site, self.max_entry_bytes)

@@ -1,0 +1,69 @@
+"""The one composition root: a process's stores and services, built from its Settings.
+
+The worker, the API and the CLI all build theirs here, with one database engine per process;
+only the task layer adds the broker (the doorbell), so commands that never ring it never
+import Celery.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from config.settings import Settings
+from pipeline.models import SiteInfo
+from pipeline.services.listings import OutputSizes, SiteListings
+from pipeline.services.pages import ListingPages
+from pipeline.services.publishing import Publisher
+from pipeline.services.takedowns import Takedowns
+from pipeline.store import ArticleStore, connect
+from pipeline.store.listings import ListingStore
+from pipeline.store.output_failures import OutputFailures
+from pipeline.store.outputs import OutputStore
+from pipeline.store.publishing import PublishStore
+from pipeline.store.reports import ReportStore
+from pipeline.store.tokens import TokenStore
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    site: SiteInfo
+    articles: ArticleStore
+    reports: ReportStore
+    tokens: TokenStore
+    outputs: OutputStore
+    failures: OutputFailures
+    publisher: Publisher
+    listings: SiteListings
+    pages: ListingPages
+    takedowns: Takedowns
+
+    def close(self) -> None:
+        self.articles.engine.dispose()
+
+
+def build_services(settings: Settings) -> Services:
+    engine = connect(settings.database)
+    site = SiteInfo(base_url=settings.site_url, name=settings.site_name)
+    sizes = OutputSizes(
+        feed=settings.feed_size,
+        ticker=settings.ticker_size,
+        home=settings.home_size,
+        tag=settings.tag_size,
+    )
+    articles = ArticleStore(engine)
+    listing_store = ListingStore(engine)
+    failures = OutputFailures(engine)
+    return Services(
+        settings=settings,
+        site=site,
+        articles=articles,
+        reports=ReportStore(engine),
+        tokens=TokenStore(engine),
+        outputs=OutputStore(engine),
+        failures=failures,
+        publisher=Publisher(PublishStore(engine), site, settings.feed_entry_max_bytes),
+        listings=SiteListings(listing_store, failures, site, sizes, settings.listing_gap_seconds),
+        pages=ListingPages(listing_store, failures, site, settings.tag_size),
+        takedowns=Takedowns(articles, site),
+    )

@@ -1,0 +1,161 @@
+"""The publish step's writes: the state move, the live version, its outputs and listing entry,
+all in one transaction."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, func, insert, or_, select, update
+from sqlalchemy.exc import DatabaseError, OperationalError
+
+from pipeline.errors import PermanentError
+from pipeline.models import ListingEntry
+from pipeline.render.outputs import Output
+from pipeline.states import Status, Step
+from pipeline.store.articles import ArticleStore
+from pipeline.store.database import reading, transaction, utcnow
+from pipeline.store.events import record_event
+from pipeline.store.listings import put_entry
+from pipeline.store.output_failures import OutputFailures
+from pipeline.store.outputs import put
+from pipeline.store.records import VersionRecord
+from pipeline.store.reports import hidden_images
+from pipeline.store.schema import article_tags, article_versions, articles
+from pipeline.store.versions import compare_and_set
+
+
+def show_version(
+    db: Connection, article_id: int, version: int, first: datetime, tags: list[dict[str, Any]]
+) -> bool:
+    """The article now shows this version: its first publication time never moves, and its tag
+    rows are the live version's. A version older than the live one changes nothing readers
+    see: False."""
+    now = utcnow()
+    first_published = db.execute(
+        update(articles)
+        .where(
+            articles.c.id == article_id,
+            or_(articles.c.live_version.is_(None), articles.c.live_version < version),
+        )
+        .values(
+            live_version=version,
+            first_published_at=func.coalesce(articles.c.first_published_at, _naive(first)),
+            updated_at=now,
+        )
+        .returning(articles.c.first_published_at)
+    ).scalar()
+    if first_published is None:
+        return False
+    db.execute(delete(article_tags).where(article_tags.c.article_id == article_id))
+    unique = {tag["slug"]: tag for tag in tags}
+    if unique:
+        db.execute(
+            insert(article_tags),
+            [
+                {
+                    "article_id": article_id,
+                    "slug": t["slug"],
+                    "label": t["label"],
+                    "kind": t["kind"],
+                    "first_published_at": first_published,
+                }
+                for t in unique.values()
+            ],
+        )
+    return True
+
+
+def _naive(moment: datetime) -> datetime:
+    """Timestamps are stored as naive UTC on both databases."""
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+class _Refused(Exception):
+    def __init__(self, outputs: dict[str, str]) -> None:
+        self.outputs = outputs
+
+
+class PublishStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.articles = ArticleStore(engine)
+        self.failures = OutputFailures(engine)
+
+    def hidden_images(self, article_id: int) -> dict[int, str | None]:
+        """Images of this article readers have had hidden, by index (see `reports.py`)."""
+        with reading(self.engine) as db:
+            return hidden_images(db, [article_id]).get(article_id, {})
+
+    def publish(
+        self, record: VersionRecord, first: datetime, outputs: list[Output], entry: ListingEntry
+    ) -> bool:
+        """`sourced` → `published` with its event; if the version is newer than the live one,
+        it becomes the live one and its outputs and entry are written, all or nothing."""
+        try:
+            return self._publish(record, first, outputs, entry, utcnow())
+        except _Refused as refused:
+            for path, error in refused.outputs.items():
+                self.failures.record(path, error, record.article_id)
+            path, error = next(iter(refused.outputs.items()))
+            raise PermanentError(f"{path} was refused: {error}") from None
+
+    def _publish(
+        self,
+        record: VersionRecord,
+        first: datetime,
+        outputs: list[Output],
+        entry: ListingEntry,
+        now: datetime,
+    ) -> bool:
+        key = (record.article_id, record.version)
+        with transaction(self.engine) as db:
+            # `published_at` goes with the move: the common case needs no second update
+            values: dict[str, Any] = {
+                "status": Status.PUBLISHED.value,
+                "updated_at": now,
+                "published_at": now,
+            }
+            if not compare_and_set(db, *key, Status.SOURCED, values):
+                return False
+            record_event(db, *key, Step.PUBLISH.value, "done", now)
+            if show_version(db, *key, first, record.tags or []):
+                try:
+                    put(db, outputs, record.article_id)
+                except OperationalError:
+                    raise
+                except DatabaseError as exc:  # its own page: nothing of this publish may stand
+                    error = f"{type(exc.orig).__name__}: {exc.orig}"[:2000]
+                    raise _Refused({o.path: error for o in outputs}) from None
+                put_entry(db, entry)
+            else:  # older than the live version: it was never the one readers saw
+                db.execute(
+                    update(article_versions)
+                    .where(
+                        article_versions.c.article_id == record.article_id,
+                        article_versions.c.version == record.version,
+                    )
+                    .values(published_at=None)
+                )
+        return True
+
+    def live_record(self, article_id: int) -> VersionRecord | None:
+        with reading(self.engine) as db:
+            live = db.execute(
+                select(articles.c.live_version).where(articles.c.id == article_id)
+            ).scalar()
+        return self.articles.load(article_id, live) if live is not None else None
+
+    def rewrite(self, record: VersionRecord, outputs: list[Output], entry: ListingEntry) -> bool:
+        """Replace the live version's outputs and entry, if it is still the live one."""
+        with transaction(self.engine) as db:
+            live = db.execute(
+                select(articles.c.live_version)
+                .where(articles.c.id == record.article_id)
+                .with_for_update()
+            ).scalar()
+            if live != record.version:
+                return False
+            put(db, outputs, record.article_id)
+            put_entry(db, entry)
+        return True
