@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
-import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from bench.loadgen import submit_each
 from bench.processes import BenchError, Child, wait_until
 from ops.supervisor import api_command
 
@@ -45,25 +44,9 @@ class ApiServer:
 
 
 def submit_all(
-    base: str,
-    token: str,
-    payloads: list[dict[str, Any]],
-    clients: int = 8,
-    on_answer: Callable[[float], None] | None = None,
+    base: str, token: str, payloads: list[dict[str, Any]], clients: int = 8
 ) -> list[int]:
-    """POST every payload from `clients` threads at once, each with its own keep-alive
-    connection; returns the article ids in the payloads' order."""
-    local = threading.local()
-    headers = {"Authorization": f"Bearer {token}"}
-
-    def post(payload: dict[str, Any]) -> int:
-        client = getattr(local, "client", None)
-        if client is None:
-            client = local.client = httpx.Client(base_url=base, headers=headers, timeout=30)
-        answer = client.post("/articles", json=payload)
-        if answer.status_code != 202:
-            raise BenchError(f"POST /articles answered {answer.status_code}: {answer.text}")
-        return int(answer.json()["id"])
-
-    with ThreadPoolExecutor(max_workers=clients) as pool:
-        return list(pool.map(post, payloads))
+    """POST every payload from `clients` keep-alive connections at once (the lean client of
+    `bench/loadgen.py`, so the benchmark takes little of the CPU it measures); the article
+    ids, in the payloads' order."""
+    return asyncio.run(submit_each(base, token, payloads, clients))

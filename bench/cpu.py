@@ -11,10 +11,12 @@ from collections import Counter
 from pathlib import Path
 
 TICKS = os.sysconf("SC_CLK_TCK")
-GROUPS = [
-    ("celery worker", "celery -A tasks.worker worker"),
+GROUPS: list[tuple[str, ...]] = [
+    ("worker pool", "tasks.worker worker -Q", "[pool]"),
+    ("worker main", "tasks.worker worker -Q", ""),
     ("celery beat", "celery -A tasks.worker beat"),
-    ("baseline worker", "bench.baseline_tasks"),
+    ("baseline pool", "bench.baseline_tasks", "[pool]"),
+    ("baseline main", "bench.baseline_tasks", ""),
     ("api (uvicorn)", "uvicorn"),
     ("postgresql", "postgres"),
     ("rabbitmq", "beam.smp"),
@@ -24,7 +26,9 @@ GROUPS = [
 
 
 def _processes() -> dict[int, tuple[str, float]]:
+    """pid → (command, CPU seconds); a worker's pool processes are told from its main one."""
     found: dict[int, tuple[str, float]] = {}
+    parents: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -35,12 +39,17 @@ def _processes() -> dict[int, tuple[str, float]]:
             continue
         seconds = (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
         found[int(entry.name)] = (command, seconds)
+        parents[int(entry.name)] = int(fields[1])
+    for pid, (command, seconds) in list(found.items()):
+        parent = found.get(parents[pid])
+        if parent is not None and parent[0] == command and "worker" in command:
+            found[pid] = (command + " [pool]", seconds)
     return found
 
 
 def _group(command: str) -> str:
-    for name, needle in GROUPS:
-        if needle in command:
+    for name, needle, *tag in GROUPS:
+        if needle in command and (not tag or tag[0] in command):
             return name
     return "other"
 

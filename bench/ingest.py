@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -23,77 +22,34 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import httpx
-
 from bench.corpus import DEFAULT_CORPUS, corpus_submissions
+from bench.cpu import CpuMeter
 from bench.deploy import deployment
+from bench.loadgen import closed_loop, open_loop, request_bytes
 from bench.report import load_average, percentile
-
-
-async def fixed_rate(
-    base: str, token: str, articles: list[dict[str, Any]], rate: float, seconds: float
-) -> tuple[list[float], int]:
-    """Latencies in ms of every request due in the window, and how many were not 202."""
-    limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
-    headers = {"Authorization": f"Bearer {token}"}
-    latencies: list[float] = []
-    failures = 0
-    async with httpx.AsyncClient(
-        base_url=base, headers=headers, limits=limits, timeout=30
-    ) as client:
-
-        async def one(index: int, due: float) -> None:
-            nonlocal failures
-            await asyncio.sleep(max(0.0, due - time.monotonic()))
-            answer = await client.post("/articles", json=articles[index % len(articles)])
-            latencies.append((time.monotonic() - due) * 1000)
-            failures += answer.status_code != 202
-
-        start = time.monotonic() + 0.5
-        count = int(rate * seconds)
-        await asyncio.gather(*(one(i, start + i / rate) for i in range(count)))
-    return latencies, failures
-
-
-async def peak(
-    base: str, token: str, articles: list[dict[str, Any]], seconds: float, connections: int = 32
-) -> float:
-    """Requests answered per second with `connections` clients sending back to back."""
-    headers = {"Authorization": f"Bearer {token}"}
-    limits = httpx.Limits(max_connections=connections)
-    done = 0
-    async with httpx.AsyncClient(
-        base_url=base, headers=headers, limits=limits, timeout=30
-    ) as client:
-        deadline = time.monotonic() + seconds
-
-        async def sender(offset: int) -> None:
-            nonlocal done
-            index = offset
-            while time.monotonic() < deadline:
-                await client.post("/articles", json=articles[index % len(articles)])
-                done += 1
-                index += connections
-
-        started = time.monotonic()
-        await asyncio.gather(*(sender(i) for i in range(connections)))
-        return done / (time.monotonic() - started)
 
 
 def measure(workers: bool, args: argparse.Namespace, articles: list[dict[str, Any]]) -> None:
     with deployment("rabbitmq", worker=workers, beat=workers, keep=args.keep) as running:
         assert running.api is not None
-        asyncio.run(fixed_rate(running.api.base, running.token, articles, 50, 2))  # warm-up
-        latencies, failures = asyncio.run(
-            fixed_rate(running.api.base, running.token, articles, args.rate, args.seconds)
-        )
-        rate = asyncio.run(peak(running.api.base, running.token, articles, args.peak_seconds))
+        base = running.api.base
+        host = base.removeprefix("http://")
+        requests = [request_bytes(host, "/articles", running.token, a) for a in articles]
+        asyncio.run(open_loop(base, requests[:100], 50))  # warm-up
+        count = int(args.rate * args.seconds)
+        due = [requests[i % len(requests)] for i in range(count)]
+        meter = CpuMeter()
+        latencies, failures = asyncio.run(open_loop(base, due, args.rate))
+        spent = meter.spent()
+        rate = asyncio.run(closed_loop(base, requests, args.peak_seconds, 32))
     who = "with a worker and beat beside it" if workers else "API alone"
     print(
         f"{who:<34} | {args.rate:>6.0f} {len(latencies):>6} {failures:>4}"
         f" | {percentile(latencies, 50):>7.1f} {percentile(latencies, 99):>7.1f}"
         f" {max(latencies):>8.1f} | {rate:>9.0f}"
     )
+    per_request = spent.get("api (uvicorn)", 0.0) * 1000 / max(1, len(latencies))
+    print(f"{'':<34}   CPU s at the fixed rate: {spent}; API {per_request:.1f} ms a request")
 
 
 def main(argv: list[str] | None = None) -> int:

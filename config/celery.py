@@ -39,7 +39,9 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "result_backend": None,
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
-        "worker_prefetch_multiplier": 1,
+        "worker_prefetch_multiplier": 4,
+        # a countdown (a listing rebuild held for its gap) fires within 50 ms, not the default 1 s
+        "worker_timer_precision": 0.05,
         "worker_hijack_root_logger": False,
         "worker_send_task_events": False,
         "task_default_queue": settings.queue("schedule"),
@@ -57,9 +59,9 @@ def celery_config(settings: Settings) -> dict[str, Any]:
     if settings.embedded_broker:
         folder = str(settings.broker_dir / "messages")
         config["broker_transport"] = "tasks.embedded_broker:Transport"
-        config["broker_polling_interval"] = 0.1
+        config["broker_polling_interval"] = 0.01
         config["broker_transport_options"] = {
-            "polling_interval": 0.1,
+            "polling_interval": 0.01,
             "data_folder_in": folder,
             "data_folder_out": folder,
             "control_folder": str(settings.broker_dir / "control"),

@@ -93,16 +93,36 @@ _LAL_PREFIXES = ("ولل", "فلل", "لل")
 _CLITICS = ("وب", "ول", "وك", "فب", "فل", "و", "ف", "ب", "ل", "ك")
 
 
+WORD_CACHE = 1 << 16
+"""Words whose folded forms are kept per process: news repeats its words, so most lookups hit."""
+_WORD_CHARS = 40
+"""Texts up to this long are words, worth keeping; whole paragraphs are folded each time."""
+
+
 def strip_marks(text: str) -> str:
     """Drop harakat, tatweel and invisible format characters so equal words have equal bytes."""
+    return _strip_word(text) if len(text) <= _WORD_CHARS else _strip(text)
+
+
+def _strip(text: str) -> str:
     if _PRESENTATION_FORMS.search(text):
         text = unicodedata.normalize("NFKC", text)
     return _MARKS.sub("", text)
 
 
+_strip_word = functools.lru_cache(maxsize=WORD_CACHE)(_strip)
+
+
 def normalize(text: str) -> str:
     """Fold spelling variants (hamza on alef, ى/ي, ة/ه, digits, case) so matching ignores them."""
+    return _normalize_word(text) if len(text) <= _WORD_CHARS else _normalize(text)
+
+
+def _normalize(text: str) -> str:
     return strip_marks(text).translate(_FOLD).casefold()
+
+
+_normalize_word = functools.lru_cache(maxsize=WORD_CACHE)(_normalize)
 
 
 def tokenize(text: str) -> list[str]:
@@ -168,6 +188,7 @@ def is_name_particle(word: str) -> bool:
     return normalize(word) in _name_particles()
 
 
+@functools.lru_cache(maxsize=WORD_CACHE)
 def is_stop(word: str) -> bool:
     """A particle, pronoun, reporting verb or time word: never the start or end of a tag."""
     folded = normalize(word)

@@ -54,7 +54,7 @@ def _run(
 ) -> None:
     articles = runtime.articles
     try:
-        record = articles.load(article_id, version)
+        record = articles.load(article_id, version, step)
         if record is None or record.stale or record.status != STEP_INPUT[step]:
             log.info("nothing to do", extra={"reason": _why_skipped(record, step)})
             return

@@ -27,7 +27,7 @@ class Runtime:
 
 
 def build_runtime(settings: Settings) -> Runtime:
-    services = build_services(settings)
+    services = build_services(settings, durable=False)
     dispatcher = Dispatcher(current_app, settings)
     sweeper = Sweeper(
         services.articles,

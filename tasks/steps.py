@@ -78,9 +78,12 @@ def _publish(rt: Runtime, record: VersionRecord) -> bool:
 
 def _update_ticker(rt: Runtime, record: VersionRecord) -> bool:
     """Ask for the rebuild that puts the headline on the ticker (with the home page and the
-    feeds); that rebuild moves every version it covers to `live`, this one included."""
+    feeds); that rebuild moves every version it covers to `live`, this one included. When
+    it may run at once, it runs here: one message fewer, and live sooner."""
     delay = rt.services.listings.request(urgent=record.breaking)
-    if delay is not None:
+    if delay == 0.0:
+        rt.services.listings.rebuild()
+    elif delay is not None:
         rt.dispatcher.send_rebuild(delay)
     return False
 

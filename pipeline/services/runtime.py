@@ -42,8 +42,9 @@ class Services:
         self.articles.engine.dispose()
 
 
-def build_services(settings: Settings) -> Services:
-    engine = connect(settings.database)
+def build_services(settings: Settings, durable: bool = True) -> Services:
+    """`durable=False` for the workers: see `pipeline/store/database.py`."""
+    engine = connect(settings.database, durable)
     site = SiteInfo(base_url=settings.site_url, name=settings.site_name)
     sizes = OutputSizes(
         feed=settings.feed_size,

@@ -2,24 +2,81 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import functools
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from pipeline.models import Submission
 from pipeline.states import STEP_INPUT, Status, Step, can_move
-from pipeline.store.database import reading, transaction, utcnow
+from pipeline.store.database import one_statement, reading, transaction, utcnow
 from pipeline.store.events import record_event
 from pipeline.store.records import Accepted, ArticleStatus, Pending, StepEvent, VersionRecord
 from pipeline.store.schema import article_versions, articles, outbox
 from pipeline.store.sweep import SweepQueries
 from pipeline.store.takedown import TakedownQueries
-from pipeline.store.versions import compare_and_set
+from pipeline.store.versions import compare_and_set, move_with_event
 from pipeline.store.views import ViewQueries
 
 __all__ = ["Accepted", "ArticleStatus", "ArticleStore", "Pending", "StepEvent", "VersionRecord"]
+
+
+_STEP_READS: dict[Step | None, tuple[str, ...]] = {
+    Step.VALIDATE: ("submission",),
+    Step.ENRICH: ("content",),
+    Step.SOURCE: ("content",),
+    Step.PUBLISH: ("content", "tags", "section", "source"),
+    Step.TICKER: (),
+}
+"""The stored values each step reads: the others (kilobytes of JSON) stay in the database."""
+_JSON_COLUMNS = ("submission", "content", "tags", "section", "source", "reasons")
+
+
+@functools.cache
+def _load_statement(step: Step | None) -> Any:
+    """Built once per step: every step runs it, and a statement built per call costs more
+    than PostgreSQL takes to answer it."""
+    wanted = _STEP_READS.get(step, _JSON_COLUMNS)
+    columns = [c for c in article_versions.columns if c.name not in _JSON_COLUMNS]
+    columns += [article_versions.c[name] for name in wanted]
+    return (
+        select(
+            *columns,
+            articles.c.current_version,
+            articles.c.live_version,
+            articles.c.first_published_at,
+        )
+        .join(articles, articles.c.id == article_versions.c.article_id)
+        .where(
+            article_versions.c.article_id == bindparam("article_id"),
+            article_versions.c.version == bindparam("version"),
+        )
+    )
+
+
+@functools.cache
+def _claim_statement(dialect_name: str) -> Any:
+    """A new article at version 1, or the next version of the one with this external id.
+    (Without an external id there is nothing to conflict with: always a new article.)"""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    statement = dialect.insert(articles).values(
+        external_id=bindparam("given_id"),
+        current_version=1,
+        created_at=bindparam("now"),
+        updated_at=bindparam("now"),
+    )
+    return statement.on_conflict_do_update(
+        index_elements=["external_id"],
+        set_={
+            "current_version": articles.c.current_version + 1,
+            "updated_at": statement.excluded.updated_at,
+        },
+    ).returning(articles.c.id, articles.c.current_version)
+
+
+_NEW_VERSION = insert(article_versions)
+_NEW_OUTBOX = insert(outbox).returning(outbox.c.id)
 
 
 class ArticleStore(SweepQueries, ViewQueries, TakedownQueries):
@@ -35,53 +92,35 @@ class ArticleStore(SweepQueries, ViewQueries, TakedownQueries):
         now = utcnow()
         payload = submission.model_dump(mode="json")
         with transaction(self.engine) as db:
-            article_id = self._claim_article(db, submission.external_id, now)
-            version = db.execute(
-                update(articles)
-                .where(articles.c.id == article_id)
-                .values(current_version=articles.c.current_version + 1, updated_at=now)
-                .returning(articles.c.current_version)
-            ).scalar_one()
+            # one statement claims the article (new, or the one with this external id) and
+            # its next version number; the row lock it takes orders concurrent submissions
+            article_id, version = db.execute(
+                _claim_statement(db.dialect.name),
+                {"given_id": submission.external_id, "now": now},
+            ).one()
             db.execute(
-                insert(article_versions).values(
-                    article_id=article_id,
-                    version=version,
-                    status=Status.RECEIVED.value,
-                    submission=payload,
-                    breaking=submission.breaking,
-                    created_at=now,
-                    updated_at=now,
-                )
+                _NEW_VERSION,
+                {
+                    "article_id": article_id,
+                    "version": version,
+                    "status": Status.RECEIVED.value,
+                    "submission": payload,
+                    "breaking": submission.breaking,
+                    "created_at": now,
+                    "updated_at": now,
+                },
             )
             record_event(db, article_id, version, "ingest", "done", now)
             outbox_id = db.execute(
-                insert(outbox)
-                .values(
-                    article_id=article_id, version=version, step=Step.VALIDATE.value, created_at=now
-                )
-                .returning(outbox.c.id)
+                _NEW_OUTBOX,
+                {
+                    "article_id": article_id,
+                    "version": version,
+                    "step": Step.VALIDATE.value,
+                    "created_at": now,
+                },
             ).scalar_one()
-        return Accepted(article_id, version, Status.RECEIVED, outbox_id)
-
-    def _claim_article(self, db: Any, external_id: str | None, now: datetime) -> int:
-        values = {"external_id": external_id, "current_version": 0, "created_at": now}
-        if external_id is None:
-            return int(
-                db.execute(
-                    insert(articles).values(**values, updated_at=now).returning(articles.c.id)
-                ).scalar_one()
-            )
-        dialect = postgresql if db.dialect.name == "postgresql" else sqlite
-        db.execute(
-            dialect.insert(articles)
-            .values(**values, updated_at=now)
-            .on_conflict_do_nothing(index_elements=["external_id"])
-        )
-        return int(
-            db.execute(
-                select(articles.c.id).where(articles.c.external_id == external_id).with_for_update()
-            ).scalar_one()
-        )
+        return Accepted(int(article_id), int(version), Status.RECEIVED, int(outbox_id))
 
     def mark_dispatched(self, outbox_ids: list[int]) -> None:
         if not outbox_ids:
@@ -95,20 +134,11 @@ class ArticleStore(SweepQueries, ViewQueries, TakedownQueries):
 
     # -- steps --------------------------------------------------------------------------------
 
-    def load(self, article_id: int, version: int) -> VersionRecord | None:
+    def load(self, article_id: int, version: int, step: Step | None = None) -> VersionRecord | None:
+        """A version as `step` needs it (every stored value when no step is named)."""
         with reading(self.engine) as db:
             row = db.execute(
-                select(
-                    article_versions,
-                    articles.c.current_version,
-                    articles.c.live_version,
-                    articles.c.first_published_at,
-                )
-                .join(articles, articles.c.id == article_versions.c.article_id)
-                .where(
-                    article_versions.c.article_id == article_id,
-                    article_versions.c.version == version,
-                )
+                _load_statement(step), {"article_id": article_id, "version": version}
             ).first()
         if row is None:
             return None
@@ -120,12 +150,12 @@ class ArticleStore(SweepQueries, ViewQueries, TakedownQueries):
             current_version=m["current_version"],
             live_version=m["live_version"],
             first_published_at=m["first_published_at"],
-            submission=m["submission"],
-            content=m["content"],
-            tags=m["tags"],
-            section=m["section"],
-            source=m["source"],
-            reasons=m["reasons"],
+            submission=m.get("submission") or {},
+            content=m.get("content"),
+            tags=m.get("tags"),
+            section=m.get("section"),
+            source=m.get("source"),
+            reasons=m.get("reasons"),
             failed_step=m["failed_step"],
             updated_at=m["updated_at"],
             breaking=bool(m["breaking"]),
@@ -147,14 +177,13 @@ class ArticleStore(SweepQueries, ViewQueries, TakedownQueries):
         if target in (Status.PUBLISHED, Status.LIVE):
             raise ValueError("publishing goes through PublishStore and the listing rebuild")
         now = utcnow()
-        with transaction(self.engine) as db:
-            values = {"status": target.value, "updated_at": now, **fields}
-            if not compare_and_set(db, article_id, version, source_status, values):
-                return False
-            state = "rejected" if target == Status.REJECTED else "done"
-            error = "; ".join(fields.get("reasons") or []) or None
-            record_event(db, article_id, version, step.value, state, now, error)
-        return True
+        values = {"status": target.value, "updated_at": now, **fields}
+        state = "rejected" if target == Status.REJECTED else "done"
+        error = "; ".join(fields.get("reasons") or []) or None
+        with one_statement(self.engine) as db:
+            return move_with_event(
+                db, (article_id, version), source_status, values, (step.value, state, now, error)
+            )
 
     def record_retry(self, article_id: int, version: int, step: Step, error: str) -> None:
         with transaction(self.engine) as db:

@@ -15,8 +15,13 @@ from pipeline.errors import TransientError
 _READ_ONLY = "nashr_read_only"
 
 
-def connect(url: str) -> Engine:
-    """One engine per process; SQLite gets WAL, a busy timeout and write-locking transactions."""
+def connect(url: str, durable: bool = True) -> Engine:
+    """One engine per process; SQLite gets WAL, a busy timeout and write-locking transactions.
+
+    `durable=False` (the workers) lets a commit return before its WAL record reaches the disk:
+    a database crash may then forget the last fraction of a second of step progress, which the
+    sweeper drives again (every step is idempotent), but never an accepted article or a
+    takedown, which the API and the CLI commit durably."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
@@ -27,6 +32,7 @@ def connect(url: str) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
             cursor.close()
 
         @event.listens_for(engine, "begin")
@@ -41,7 +47,10 @@ def connect(url: str) -> Engine:
         return engine
     # No pre-ping: it would cost a round trip per transaction; a connection found dead fails
     # its transaction as TransientError, which the caller retries on a fresh one.
-    return create_engine(url, pool_size=5, max_overflow=5)
+    options = {} if durable else {"options": "-c synchronous_commit=off"}
+    # the API runs up to 40 requests at once in its thread pool: connections are kept, not
+    # opened per request past the pool's size
+    return create_engine(url, pool_size=10, max_overflow=20, connect_args=options)
 
 
 @contextmanager
@@ -72,6 +81,26 @@ def reading(engine: Engine) -> Iterator[Connection]:
             else:
                 connection = connection.execution_options(**{_READ_ONLY: True})
             yield connection
+    except OperationalError as exc:
+        raise TransientError(f"database unavailable: {type(exc.orig).__name__}") from None
+    except DBAPIError as exc:
+        if exc.connection_invalidated:
+            raise TransientError("database connection lost") from None
+        raise
+
+
+@contextmanager
+def one_statement(engine: Engine) -> Iterator[Connection]:
+    """A write that is a single statement, atomic by itself: on PostgreSQL it runs without a
+    transaction of its own (no BEGIN or COMMIT round trips); on SQLite it takes the usual
+    write transaction, since there the statement may become two."""
+    if engine.dialect.name != "postgresql":
+        with transaction(engine) as connection:
+            yield connection
+        return
+    try:
+        with engine.connect() as connection:
+            yield connection.execution_options(isolation_level="AUTOCOMMIT")
     except OperationalError as exc:
         raise TransientError(f"database unavailable: {type(exc.orig).__name__}") from None
     except DBAPIError as exc:

@@ -20,7 +20,16 @@ def record_event(
     error: str | None = None,
 ) -> None:
     db.execute(
-        insert(step_events).values(
-            article_id=article_id, version=version, step=step, state=state, at=at, error=error
-        )
+        _NEW_EVENT,
+        {
+            "article_id": article_id,
+            "version": version,
+            "step": step,
+            "state": state,
+            "at": at,
+            "error": error,
+        },
     )
+
+
+_NEW_EVENT = insert(step_events)

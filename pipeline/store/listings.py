@@ -6,6 +6,7 @@ same at article 100,000 as at article 100.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -84,13 +85,17 @@ def put_entry(db: Connection, entry: ListingEntry) -> None:
         "entry_html": entry.entry_html,
         "rendered_at": now,
     }
-    dialect = postgresql if db.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(listing_entries).values(**values)
-    db.execute(
-        statement.on_conflict_do_update(
-            index_elements=["article_id"],
-            set_={k: v for k, v in values.items() if k != "article_id"},
-        )
+    db.execute(_upsert(db.dialect.name), values)
+
+
+@functools.cache
+def _upsert(dialect_name: str) -> Any:
+    """Insert or replace by article, built once per dialect."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    statement = dialect.insert(listing_entries)
+    replaced = [c.name for c in listing_entries.columns if c.name != "article_id"]
+    return statement.on_conflict_do_update(
+        index_elements=["article_id"], set_={name: statement.excluded[name] for name in replaced}
     )
 
 

@@ -6,9 +6,11 @@ never half; pages keep a slot where the API puts the current ticker as it serves
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -78,25 +80,17 @@ def put(db: Connection, items: Iterable[Output], article_id: int | None = None) 
     ]
     if not rows:
         return
-    dialect = postgresql if db.dialect.name == "postgresql" else sqlite
+    db.execute(_upsert(db.dialect.name), rows)
+
+
+@functools.cache
+def _upsert(dialect_name: str) -> Any:
+    """Insert or replace by path, built once per dialect."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
     statement = dialect.insert(outputs)
-    db.execute(
-        statement.on_conflict_do_update(
-            index_elements=["path"],
-            set_={
-                name: statement.excluded[name]
-                for name in (
-                    "body",
-                    "media_type",
-                    "status",
-                    "etag",
-                    "ticker_slot",
-                    "article_id",
-                    "updated_at",
-                )
-            },
-        ),
-        rows,
+    replaced = ("body", "media_type", "status", "etag", "ticker_slot", "article_id", "updated_at")
+    return statement.on_conflict_do_update(
+        index_elements=["path"], set_={name: statement.excluded[name] for name in replaced}
     )
 
 

@@ -6,7 +6,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import DatabaseError, OperationalError
 
 from pipeline.errors import PermanentError
@@ -15,14 +25,30 @@ from pipeline.render.outputs import Output
 from pipeline.states import Status, Step
 from pipeline.store.articles import ArticleStore
 from pipeline.store.database import reading, transaction, utcnow
-from pipeline.store.events import record_event
 from pipeline.store.listings import put_entry
 from pipeline.store.output_failures import OutputFailures
 from pipeline.store.outputs import put
 from pipeline.store.records import VersionRecord
 from pipeline.store.reports import hidden_images
 from pipeline.store.schema import article_tags, article_versions, articles
-from pipeline.store.versions import compare_and_set
+from pipeline.store.versions import move_with_event
+
+_SHOW = (
+    update(articles)
+    .where(
+        articles.c.id == bindparam("key_article"),
+        or_(articles.c.live_version.is_(None), articles.c.live_version < bindparam("key_version")),
+    )
+    .values(
+        live_version=bindparam("key_version"),
+        first_published_at=func.coalesce(articles.c.first_published_at, bindparam("first")),
+        updated_at=bindparam("now"),
+    )
+    .returning(articles.c.first_published_at)
+)
+_CLEAR_TAGS = delete(article_tags).where(article_tags.c.article_id == bindparam("key_article"))
+_ADD_TAGS = insert(article_tags)
+"""Built once: the publish step runs them for every article."""
 
 
 def show_version(
@@ -31,27 +57,22 @@ def show_version(
     """The article now shows this version: its first publication time never moves, and its tag
     rows are the live version's. A version older than the live one changes nothing readers
     see: False."""
-    now = utcnow()
     first_published = db.execute(
-        update(articles)
-        .where(
-            articles.c.id == article_id,
-            or_(articles.c.live_version.is_(None), articles.c.live_version < version),
-        )
-        .values(
-            live_version=version,
-            first_published_at=func.coalesce(articles.c.first_published_at, _naive(first)),
-            updated_at=now,
-        )
-        .returning(articles.c.first_published_at)
+        _SHOW,
+        {
+            "key_article": article_id,
+            "key_version": version,
+            "first": _naive(first),
+            "now": utcnow(),
+        },
     ).scalar()
     if first_published is None:
         return False
-    db.execute(delete(article_tags).where(article_tags.c.article_id == article_id))
+    db.execute(_CLEAR_TAGS, {"key_article": article_id})
     unique = {tag["slug"]: tag for tag in tags}
     if unique:
         db.execute(
-            insert(article_tags),
+            _ADD_TAGS,
             [
                 {
                     "article_id": article_id,
@@ -116,9 +137,9 @@ class PublishStore:
                 "updated_at": now,
                 "published_at": now,
             }
-            if not compare_and_set(db, *key, Status.SOURCED, values):
+            event = (Step.PUBLISH.value, "done", now, None)
+            if not move_with_event(db, key, Status.SOURCED, values, event):
                 return False
-            record_event(db, *key, Step.PUBLISH.value, "done", now)
             if show_version(db, *key, first, record.tags or []):
                 try:
                     put(db, outputs, record.article_id)

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    bindparam,
     or_,
     select,
     update,
@@ -31,7 +32,9 @@ from pipeline.store.schema import metadata
 
 SITE = "site"
 """The home page, the site-wide feeds and the ticker: what makes an article `live`."""
-SPACING = 4.0
+SPACING = 10.0
+MAX_SPACING = 1.0
+"""However slow the last rebuild, the next may start a second after it: live within ~1 s."""
 LOST_AFTER = timedelta(seconds=10)
 """A rebuild due this long without running is taken for lost (its message with it): the next
 request sends it again, and so does the sweeper."""
@@ -45,8 +48,20 @@ rebuilds = Table(
     Column("runs", Integer, nullable=False, server_default="0"),
     Column("seconds", Float, nullable=False, server_default="0"),
 )
-"""`seconds`: how long the last rebuild took; rebuilds are spaced by at least four times that,
-so under a burst they never take more than a fifth of a worker, whatever the feeds hold."""
+"""`seconds`: how long the last rebuild took; rebuilds are spaced by at least ten times that,
+so under a burst they take at most a tenth of a worker, whatever the feeds hold."""
+
+
+_REQUEST = (
+    update(rebuilds)
+    .where(
+        rebuilds.c.name == bindparam("key"),
+        or_(rebuilds.c.due_at.is_(None), rebuilds.c.due_at < bindparam("lost")),
+    )
+    .values(due_at=bindparam("now"))
+    .returning(rebuilds.c.built_at, rebuilds.c.seconds)
+)
+"""Built once: every ticker step runs it."""
 
 
 def request(engine: Engine, name: str, gap_seconds: float, urgent: bool = False) -> float | None:
@@ -59,20 +74,12 @@ def request(engine: Engine, name: str, gap_seconds: float, urgent: bool = False)
 def request_in(db: Connection, name: str, gap_seconds: float, urgent: bool = False) -> float | None:
     """`request`, inside the caller's transaction (a takedown asks in the same one)."""
     now = utcnow()
-    built_at = db.execute(
-        update(rebuilds)
-        .where(
-            rebuilds.c.name == name,
-            or_(rebuilds.c.due_at.is_(None), rebuilds.c.due_at < now - LOST_AFTER),
-        )
-        .values(due_at=now)
-        .returning(rebuilds.c.built_at, rebuilds.c.seconds)
-    ).first()
+    built_at = db.execute(_REQUEST, {"key": name, "now": now, "lost": now - LOST_AFTER}).first()
     if built_at is None:
         return None
     if built_at[0] is None or urgent:
         return 0.0
-    spacing = max(gap_seconds, SPACING * float(built_at[1]))
+    spacing = max(gap_seconds, min(MAX_SPACING, SPACING * float(built_at[1])))
     return max(0.0, spacing - float((now - built_at[0]).total_seconds()))
 
 

@@ -8,10 +8,15 @@ import secrets
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, bindparam, insert, select, update
 
 from pipeline.store.database import reading, transaction, utcnow
 from pipeline.store.schema import tokens
+
+_FIND = select(tokens.c.id, tokens.c.name, tokens.c.role, tokens.c.token_hash).where(
+    tokens.c.token_hash == bindparam("digest"), tokens.c.revoked_at.is_(None)
+)
+"""Built once: every authenticated request runs it."""
 
 
 class Role(StrEnum):
@@ -56,11 +61,7 @@ class TokenStore:
             return None
         digest = _digest(token)
         with reading(self.engine) as db:
-            row = db.execute(
-                select(tokens.c.id, tokens.c.name, tokens.c.role, tokens.c.token_hash).where(
-                    tokens.c.token_hash == digest, tokens.c.revoked_at.is_(None)
-                )
-            ).first()
+            row = db.execute(_FIND, {"digest": digest}).first()
         if row is None or not hmac.compare_digest(row.token_hash, digest):
             return None
         return TokenInfo(row.id, row.name, Role(row.role))
