@@ -28,18 +28,18 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from pipeline import arabic
-from pipeline.enrich import Enrichment, Models, enrich
-from pipeline.models import CleanArticle, Tag
-from pipeline.section import classify
-from pipeline.tags import TermStats, article_terms
+from pipeline.domain.models import CleanArticle, Tag
+from pipeline.enrich import arabic
+from pipeline.enrich.section import classify
+from pipeline.enrich.step import Enrichment, Models, enrich
+from pipeline.enrich.tags import TermStats, article_terms
 from scripts.corpus import DEFAULT_CORPUS, CorpusArticle, held_out_split, training_split
 from scripts.train_section import macro_f1
 
 SECTIONS = ("politics", "economy", "sport", "culture", "technology", "society")
 EXAMPLES = 5
 LOAD_SNIPPET = (
-    "import time; t = time.perf_counter(); from pipeline.enrich import Models; "
+    "import time; t = time.perf_counter(); from pipeline.enrich.step import Models; "
     "m = time.perf_counter(); Models.load(); e = time.perf_counter(); print(m - t, e - m)"
 )
 _PUNCTUATION = re.compile(r"[^\w\s]")

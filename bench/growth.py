@@ -33,14 +33,14 @@ from bench.deploy import deployment
 from bench.processes import BenchError, wait_until
 from bench.report import load_average
 from config.celery import STEP_QUEUES
-from pipeline.enrich import Models, enrich
-from pipeline.models import Submission
+from pipeline.domain.models import Submission
+from pipeline.domain.source import attach_source
+from pipeline.domain.states import Status, Step
+from pipeline.domain.validate import validate
+from pipeline.enrich.step import Models, enrich
 from pipeline.services.runtime import Services, build_services
-from pipeline.source import attach_source
-from pipeline.states import Status, Step
 from pipeline.store.database import reading
 from pipeline.store.schema import article_tags
-from pipeline.validate import validate
 from tasks.app import create_celery
 from tasks.dispatch import Dispatcher
 

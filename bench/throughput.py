@@ -38,7 +38,7 @@ from bench.profile import Profiler
 from bench.report import BrokerResult, Phase, load_average, percentile, print_table, summarize
 from config.settings import Settings
 from ops.supervisor import beat_command, worker_command
-from pipeline.states import STEP_ORDER
+from pipeline.domain.states import STEP_ORDER
 from pipeline.store import ArticleStore, connect
 from pipeline.store.database import transaction
 from pipeline.store.migrate import upgrade

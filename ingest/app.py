@@ -21,7 +21,7 @@ from ingest.ratelimit import SlidingWindowLimiter
 from ingest.reports import router as reports_router
 from ingest.site import PublishedSite
 from ingest.site import router as site_router
-from pipeline.models import Submission
+from pipeline.domain.models import Submission
 from pipeline.services.runtime import build_services
 from tasks.app import create_celery
 from tasks.dispatch import Dispatcher

@@ -13,8 +13,8 @@ from pydantic import ValidationError
 
 from ingest.auth import AnyCaller, Editor
 from ingest.errors import BadRequest, field_errors, problem_responses
-from pipeline.errors import BrokerUnavailable
-from pipeline.models import MAX_ARTICLE_ID, Submission, article_json_path, article_path
+from pipeline.domain.errors import BrokerUnavailable
+from pipeline.domain.models import MAX_ARTICLE_ID, Submission, article_json_path, article_path
 from pipeline.store.records import ArticleStatus
 
 router = APIRouter()

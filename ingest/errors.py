@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
-from pipeline.errors import TransientError
+from pipeline.domain.errors import TransientError
 
 MAX_PROBLEMS = 50
 """A body of a million unknown keys gets fifty reasons and a count, not a reply bigger than it."""

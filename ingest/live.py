@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
-from pipeline.errors import TransientError
+from pipeline.domain.errors import TransientError
 from pipeline.services.listings import TICKER_FRAGMENT
 from pipeline.store.outputs import OutputStore
 

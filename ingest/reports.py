@@ -15,7 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from ingest.errors import BadRequest, problem_responses
-from pipeline.models import MAX_ARTICLE_ID, MAX_IMAGES
+from pipeline.domain.models import MAX_ARTICLE_ID, MAX_IMAGES
 from pipeline.store.reports import reader_key
 
 router = APIRouter()

@@ -19,13 +19,13 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from pipeline.errors import OutputUnavailable
-from pipeline.render.outputs import HTML, etag_of
+from pipeline.domain.errors import OutputUnavailable
+from pipeline.domain.outputs import HTML, etag_of
+from pipeline.render.pages import render_not_found, render_unavailable
+from pipeline.render.ticker import render_ticker_html, with_ticker
 from pipeline.services.listings import TICKER_FRAGMENT
 from pipeline.services.pages import ListingPages, TagOutput
-from pipeline.site import render_not_found, render_unavailable
 from pipeline.store.outputs import OutputStore
-from pipeline.ticker import render_ticker_html, with_ticker
 
 router = APIRouter()
 

@@ -6,9 +6,9 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from pipeline.enrich import Models, enrich
-from pipeline.errors import ArticleRejected
-from pipeline.validate import validate_text
+from pipeline.domain.errors import ArticleRejected
+from pipeline.domain.validate import validate_text
+from pipeline.enrich.step import Models, enrich
 
 MAX_LINE_CHARS = 5_000_000
 """A JSON Lines record longer than this is refused unread."""

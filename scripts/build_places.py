@@ -1,4 +1,5 @@
-"""Build `pipeline/data/places.json`, the gazetteer `pipeline.places` matches news text against.
+"""Build `pipeline/enrich/data/places.json`: the gazetteer `pipeline.enrich.places` matches text
+against.
 
 Usage, from the repository root: python -m scripts.build_places
 
@@ -19,9 +20,9 @@ from pathlib import Path
 
 import pycountry
 
-from pipeline import arabic
+from pipeline.enrich import arabic
 
-OUTPUT = Path(__file__).resolve().parent.parent / "pipeline" / "data" / "places.json"
+OUTPUT = Path(__file__).resolve().parent.parent / "pipeline" / "enrich" / "data" / "places.json"
 
 UN_MEMBERS = re.findall(
     "[A-Z]{2}",
@@ -241,7 +242,7 @@ def _entries(block: str) -> Iterator[list[str]]:
 
 
 def _key(name: str) -> str:
-    """A name as `pipeline.places` reads it: folded words, a hyphen read as a space."""
+    """A name as `pipeline.enrich.places` reads it: folded words, a hyphen read as a space."""
     return " ".join(arabic.normalize(word) for word in arabic.tokenize(name.replace("-", " ")))
 
 

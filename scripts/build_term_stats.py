@@ -1,4 +1,5 @@
-"""Build `pipeline/data/term_stats.json`, the document frequencies `pipeline.tags` scores with.
+"""Build `pipeline/enrich/data/term_stats.json`: the document frequencies `pipeline.enrich.tags`
+scores with.
 
 Usage, from the repository root: python -m scripts.build_term_stats [path/to/ant-train.jsonl]
 """
@@ -11,11 +12,11 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from pipeline import arabic
-from pipeline.tags import TermStats, article_terms
+from pipeline.enrich import arabic
+from pipeline.enrich.tags import TermStats, article_terms
 from scripts.corpus import DEFAULT_CORPUS, PROVENANCE, training_split
 
-OUTPUT = Path(__file__).resolve().parent.parent / "pipeline" / "data" / "term_stats.json"
+OUTPUT = Path(__file__).resolve().parent.parent / "pipeline" / "enrich" / "data" / "term_stats.json"
 MIN_FORM_DF = 3
 MIN_TERM_DF = 2
 MIN_BIGRAM_DF = 3

@@ -1,7 +1,7 @@
 """The training corpus as the build scripts and `bench/enrich.py` read it, with one fixed split.
 
 The split is decided by a hash of each article's source URL, so the held-out fifth never changes
-between runs or machines and no statistic or model committed in `pipeline/data/` has seen it.
+between runs or machines and no statistic or model committed in `pipeline/enrich/data/` has seen it.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Train `pipeline/data/section_model.json`, the section classifier `pipeline.section` reads.
+"""Train `pipeline/enrich/data/section_model.json`: the section classifier
+`pipeline.enrich.section` reads.
 
 Two readings of each article, blended: complement naive Bayes (Rennie et al., 2003) over TF-IDF
 stems and stem pairs, and a linear SVM over TF-IDF letter n-grams of the words. Each alone
@@ -20,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.section import (
+from pipeline.enrich.section import (
     DEFAULT_THRESHOLD,
     FORMAT_VERSION,
     GENERAL,
@@ -41,7 +42,9 @@ from scripts.corpus import (
     training_split,
 )
 
-OUTPUT = Path(__file__).resolve().parent.parent / "pipeline" / "data" / "section_model.json"
+OUTPUT = (
+    Path(__file__).resolve().parent.parent / "pipeline" / "enrich" / "data" / "section_model.json"
+)
 MAX_BYTES = 3_000_000
 FOLDS = 5
 REPEATS = 4
@@ -78,8 +81,8 @@ HEADER = {
     "scaled to blend the two and by a temperature fitted on cross-validation folds, so "
     "softmax(words logits + letters logits) is the probability",
     "keys": {
-        "views.words.features": "stem (pipeline.arabic.stem) or two adjacent stems joined by a "
-        "space -> [document frequency, weight per section in `sections` order]",
+        "views.words.features": "stem (pipeline.enrich.arabic.stem) or two adjacent stems joined "
+        "by a space -> [document frequency, weight per section in `sections` order]",
         "views.letters.features": "2 to 5 letters of a spelling-folded word padded with a "
         "space each side -> [document frequency, weight per section]",
     },
@@ -195,7 +198,7 @@ def fit_letters(docs: Sequence[Counter[str]], gold: Sequence[str], params: Param
 
 
 def _view_scores(view: View, counts: Counter[str]) -> list[float]:
-    """Logits exactly as `pipeline.section` computes them; zeros for a text it cannot read."""
+    """Logits exactly as `pipeline.enrich.section` computes them; zeros for unreadable text."""
     return view.logits(counts, len(SECTIONS)) or [0.0] * len(SECTIONS)
 
 

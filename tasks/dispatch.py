@@ -10,8 +10,8 @@ from kombu.exceptions import KombuError, OperationalError
 
 from config.celery import message_priority
 from config.settings import Settings, redact
-from pipeline.errors import BrokerUnavailable
-from pipeline.states import Step
+from pipeline.domain.errors import BrokerUnavailable
+from pipeline.domain.states import Step
 from pipeline.store.articles import Accepted, ArticleStore
 
 log = logging.getLogger(__name__)

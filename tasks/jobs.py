@@ -6,7 +6,7 @@ import logging
 
 from celery import Task, shared_task
 
-from pipeline.errors import TransientError
+from pipeline.domain.errors import TransientError
 from tasks.runner import backoff_seconds
 from tasks.runtime import get_runtime
 

@@ -10,8 +10,13 @@ from typing import Any
 from celery import Task
 
 from config.logging import task_context
-from pipeline.errors import ArticleRejected, BrokerUnavailable, PermanentError, TransientError
-from pipeline.states import STEP_INPUT, Status, Step, next_step
+from pipeline.domain.errors import (
+    ArticleRejected,
+    BrokerUnavailable,
+    PermanentError,
+    TransientError,
+)
+from pipeline.domain.states import STEP_INPUT, Status, Step, next_step
 from pipeline.store.articles import VersionRecord
 from tasks.runtime import Runtime, get_runtime
 

@@ -9,6 +9,7 @@ from celery import current_app
 
 from config.settings import Settings, get_settings
 from pipeline.services.runtime import Services, build_services
+from pipeline.services.steps import Steps
 from pipeline.services.sweep import Sweeper
 from pipeline.store.articles import ArticleStore
 from tasks.dispatch import Dispatcher
@@ -20,6 +21,7 @@ class Runtime:
     services: Services
     dispatcher: Dispatcher
     sweeper: Sweeper
+    steps: Steps
 
     @property
     def articles(self) -> ArticleStore:
@@ -37,7 +39,7 @@ def build_runtime(settings: Settings) -> Runtime:
         dispatcher,
         settings.stuck_after_seconds,
     )
-    return Runtime(settings, services, dispatcher, sweeper)
+    return Runtime(settings, services, dispatcher, sweeper, Steps(services, dispatcher))
 
 
 @cache

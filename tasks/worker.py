@@ -19,6 +19,6 @@ def _use_nashr_logging(**_: object) -> None:
 @worker_init.connect
 def _load_enrichment_models(**_: object) -> None:
     """Load once before the pool forks: every process shares them and no task pays for it."""
-    from pipeline.enrich import Models
+    from pipeline.enrich.step import Models
 
     Models.load()

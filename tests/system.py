@@ -178,7 +178,7 @@ def served_paths(system: RunningSystem) -> list[str]:
     """Every output the site serves now: the stored ones, and every tag's page and feeds."""
     from sqlalchemy import select
 
-    from pipeline.models import tag_feed_paths, tag_path
+    from pipeline.domain.models import tag_feed_paths, tag_path
     from pipeline.store.outputs import OutputStore
     from pipeline.store.schema import article_tags
 

@@ -6,8 +6,8 @@ listing is later joined from stored fragments instead of re-rendering its N arti
 
 from __future__ import annotations
 
-from pipeline.models import ListingEntry, PublishedArticle, SiteInfo
-from pipeline.site import (
+from pipeline.domain.models import ListingEntry, PublishedArticle, SiteInfo
+from pipeline.render.pages import (
     plain_text,
     render_card,
     render_entry_html,

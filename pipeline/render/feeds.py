@@ -13,7 +13,7 @@ from email.utils import format_datetime
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-from pipeline.models import ListingEntry, SiteInfo
+from pipeline.domain.models import ListingEntry, SiteInfo
 
 LANGUAGE = "ar"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"

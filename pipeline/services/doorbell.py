@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol
 
-from pipeline.states import Step
+from pipeline.domain.states import Step
 
 
 class Doorbell(Protocol):

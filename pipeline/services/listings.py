@@ -13,12 +13,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from pipeline import ticker
-from pipeline.errors import TransientError
-from pipeline.models import ListingEntry, SiteInfo, article_path
-from pipeline.render import feeds
-from pipeline.render.outputs import ATOM, HTML, JSON, JSON_FEED, RSS, Output
-from pipeline.site import render_home
+from pipeline.domain.errors import TransientError
+from pipeline.domain.models import ListingEntry, SiteInfo, article_path
+from pipeline.domain.outputs import ATOM, HTML, JSON, JSON_FEED, RSS, Output
+from pipeline.render import feeds, ticker
+from pipeline.render.pages import render_home
 from pipeline.store import rebuilds
 from pipeline.store.database import utcnow
 from pipeline.store.listings import ListingStore

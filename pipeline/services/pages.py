@@ -16,12 +16,12 @@ from datetime import datetime
 from typing import Literal
 from urllib.parse import quote
 
-from pipeline.errors import OutputUnavailable, TransientError
-from pipeline.models import ListingEntry, SiteInfo, Tag, tag_feed_paths, tag_path
+from pipeline.domain.errors import OutputUnavailable, TransientError
+from pipeline.domain.models import ListingEntry, SiteInfo, Tag, tag_feed_paths, tag_path
+from pipeline.domain.outputs import ATOM, HTML, RSS, Output
 from pipeline.render import feeds
-from pipeline.render.outputs import ATOM, HTML, RSS, Output
+from pipeline.render.pages import render_tag_page
 from pipeline.services.listings import record_damaged
-from pipeline.site import render_tag_page
 from pipeline.store.listings import ListingStore
 from pipeline.store.output_failures import OutputFailures
 

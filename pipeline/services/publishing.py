@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from pipeline.models import (
+from pipeline.domain.models import (
     CleanArticle,
     Image,
     ListingEntry,
@@ -19,9 +19,9 @@ from pipeline.models import (
     SourceLink,
     Tag,
 )
+from pipeline.domain.outputs import HTML, JSON, Output
 from pipeline.render.entries import DEFAULT_ENTRY_BYTES, listing_entry
-from pipeline.render.outputs import HTML, JSON, Output
-from pipeline.site import render_article_json, render_article_page
+from pipeline.render.pages import render_article_json, render_article_page
 from pipeline.store.publishing import PublishStore
 from pipeline.store.records import VersionRecord, aware
 

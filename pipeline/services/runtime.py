@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from config.settings import Settings
-from pipeline.models import SiteInfo
+from pipeline.domain.models import SiteInfo
 from pipeline.services.listings import OutputSizes, SiteListings
 from pipeline.services.pages import ListingPages
 from pipeline.services.publishing import Publisher

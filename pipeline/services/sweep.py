@@ -11,11 +11,11 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from pipeline.errors import BrokerUnavailable
+from pipeline.domain.errors import BrokerUnavailable
+from pipeline.domain.states import Step
 from pipeline.services.doorbell import Doorbell
 from pipeline.services.listings import SiteListings
 from pipeline.services.publishing import Publisher
-from pipeline.states import Step
 from pipeline.store.articles import ArticleStore
 from pipeline.store.database import utcnow
 from pipeline.store.reports import ReportStore

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from pipeline.models import SiteInfo, article_json_path, article_path
-from pipeline.render.outputs import HTML, JSON, Output
-from pipeline.site import render_gone
+from pipeline.domain.models import SiteInfo, article_json_path, article_path
+from pipeline.domain.outputs import HTML, JSON, Output
+from pipeline.render.pages import render_gone
 from pipeline.store.articles import ArticleStore
 
 

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import Engine, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from pipeline.models import Submission
-from pipeline.states import STEP_INPUT, Status, Step, can_move
+from pipeline.domain.models import Submission
+from pipeline.domain.states import STEP_INPUT, Status, Step, can_move
 from pipeline.store.database import one_statement, reading, transaction, utcnow
 from pipeline.store.events import record_event
 from pipeline.store.records import Accepted, ArticleStatus, Pending, StepEvent, VersionRecord

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from pipeline.errors import TransientError
+from pipeline.domain.errors import TransientError
 
 _READ_ONLY = "nashr_read_only"
 

@@ -33,8 +33,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from pipeline.models import ListingEntry
-from pipeline.render.outputs import Output
+from pipeline.domain.models import ListingEntry
+from pipeline.domain.outputs import Output
 from pipeline.store import rebuilds
 from pipeline.store.database import reading, transaction, utcnow
 from pipeline.store.outputs import put_each

@@ -10,7 +10,7 @@ from alembic.config import Config
 from sqlalchemy.exc import OperationalError
 
 import migrations
-from pipeline.errors import TransientError
+from pipeline.domain.errors import TransientError
 
 _ALEMBIC = threading.Lock()
 """Alembic keeps the running migration in module globals (`alembic.context`), so two upgrades

@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DatabaseError, OperationalError
 
-from pipeline.render.outputs import Output
+from pipeline.domain.outputs import Output
 from pipeline.store.database import reading, utcnow
 from pipeline.store.records import aware
 from pipeline.store.schema import metadata

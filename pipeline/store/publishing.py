@@ -19,10 +19,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DatabaseError, OperationalError
 
-from pipeline.errors import PermanentError
-from pipeline.models import ListingEntry
-from pipeline.render.outputs import Output
-from pipeline.states import Status, Step
+from pipeline.domain.errors import PermanentError
+from pipeline.domain.models import ListingEntry
+from pipeline.domain.outputs import Output
+from pipeline.domain.states import Status, Step
 from pipeline.store.articles import ArticleStore
 from pipeline.store.database import reading, transaction, utcnow
 from pipeline.store.listings import put_entry

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from pipeline.states import Status, Step
+from pipeline.domain.states import Status, Step
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine, select, update
 
-from pipeline.states import IN_FLIGHT, STEP_INPUT, Status, Step
+from pipeline.domain.states import IN_FLIGHT, STEP_INPUT, Status, Step
 from pipeline.store.database import transaction, utcnow
 from pipeline.store.events import record_event
 from pipeline.store.records import Pending

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, select, update
 
-from pipeline.render.outputs import Output
-from pipeline.states import TAKEN_DOWN_FROM, Status
+from pipeline.domain.outputs import Output
+from pipeline.domain.states import TAKEN_DOWN_FROM, Status
 from pipeline.store import rebuilds
 from pipeline.store.database import transaction, utcnow
 from pipeline.store.events import record_event

@@ -18,7 +18,7 @@ from sqlalchemy import (
     update,
 )
 
-from pipeline.states import Status
+from pipeline.domain.states import Status
 from pipeline.store.database import utcnow
 from pipeline.store.events import record_event
 from pipeline.store.schema import IS_CURRENT_VERSION, article_versions, articles, step_events

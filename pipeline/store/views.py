@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, func, select
 
-from pipeline.errors import TransientError
-from pipeline.states import Status
+from pipeline.domain.errors import TransientError
+from pipeline.domain.states import Status
 from pipeline.store.database import reading
 from pipeline.store.records import ArticleStatus, StepEvent, aware
 from pipeline.store.schema import (

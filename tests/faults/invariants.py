@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from pipeline.models import article_json_path
+from pipeline.domain.models import article_json_path
 from pipeline.store.outputs import OutputStore
 from pipeline.store.schema import IS_CURRENT_VERSION, article_versions, articles, step_events
 from tests.faults.watch import LISTINGS, ListingWatcher

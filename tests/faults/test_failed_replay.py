@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.models import Submission
-from pipeline.states import Step
+from pipeline.domain.models import Submission
+from pipeline.domain.states import Step
 from tests.faults.invariants import nashr
 from tests.services import wait_until
 from tests.system import SEED_ARTICLE, running_system

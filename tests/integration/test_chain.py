@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from pipeline.models import Submission
-from pipeline.states import Step
+from pipeline.domain.models import Submission
+from pipeline.domain.states import Step
 from tests.services import wait_until
 from tests.system import BACKENDS, SEED_ARTICLE, RunningSystem, running_system, served_paths
 

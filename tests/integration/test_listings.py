@@ -17,11 +17,11 @@ from sqlalchemy import update
 
 from config.settings import Settings
 from ingest.site import PublishedSite
-from pipeline.models import CleanArticle, ListingEntry, SourceLink, Submission, Tag
-from pipeline.render.outputs import Output
+from pipeline.domain.models import CleanArticle, ListingEntry, SourceLink, Submission, Tag
+from pipeline.domain.outputs import Output
+from pipeline.domain.states import Status, Step
 from pipeline.services.listings import Rebuilt
 from pipeline.services.runtime import Services, build_services
-from pipeline.states import Status, Step
 from pipeline.store import rebuilds
 from pipeline.store.database import utcnow
 from pipeline.store.migrate import upgrade

@@ -11,9 +11,9 @@ from functools import cache
 from typing import Any
 from urllib.parse import quote
 
-from pipeline import feed, site, ticker
-from pipeline.enrich import enrich
-from pipeline.models import (
+import pipeline.render.article_feeds as feed
+import pipeline.render.pages as site
+from pipeline.domain.models import (
     CleanArticle,
     PublishedArticle,
     Section,
@@ -23,9 +23,11 @@ from pipeline.models import (
     Tag,
     tag_feed_paths,
 )
+from pipeline.domain.source import attach_source
+from pipeline.domain.validate import validate
+from pipeline.enrich.step import enrich
+from pipeline.render import ticker
 from pipeline.render.entries import listing_entry
-from pipeline.source import attach_source
-from pipeline.validate import validate
 from tests.security.inert import parse_document, script_texts
 from tests.system import SEED_ARTICLE
 

@@ -12,15 +12,15 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ingest.ratelimit import SlidingWindowLimiter
-from pipeline.models import PublishedArticle, SiteInfo, Submission
+from pipeline.domain.models import PublishedArticle, SiteInfo, Submission
+from pipeline.domain.source import attach_source
+from pipeline.domain.states import Status, Step
+from pipeline.domain.validate import validate
+from pipeline.render.pages import render_article_json, render_article_page
 from pipeline.services.publishing import Publisher
-from pipeline.site import render_article_json, render_article_page
-from pipeline.source import attach_source
-from pipeline.states import Status, Step
 from pipeline.store import ArticleStore
 from pipeline.store.publishing import PublishStore
 from pipeline.store.reports import ImageReports, ReportStore
-from pipeline.validate import validate
 from tests.security.harness import SecureApi, secure_api
 from tests.security.inert import parse_document, script_texts
 from tests.security.pure import SITE

@@ -19,10 +19,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from pipeline.errors import ArticleRejected
-from pipeline.markup import strip_controls
-from pipeline.models import MAX_IMAGES, MAX_TAGS
-from pipeline.source import clean_source_url, http_url_problem
+from pipeline.domain.errors import ArticleRejected
+from pipeline.domain.markup import strip_controls
+from pipeline.domain.models import MAX_IMAGES, MAX_TAGS
+from pipeline.domain.source import clean_source_url, http_url_problem
 from tests.security.inert import assert_inert_feed, assert_inert_page
 from tests.security.pure import clean, own_scripts, publish, render, run
 from tests.security.xss import BASE, assert_rendered_inert

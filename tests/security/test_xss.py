@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from pipeline.errors import ArticleRejected
+from pipeline.domain.errors import ArticleRejected
 from tests.security.inert import (
     BAD_SCHEMES,
     assert_inert_feed,

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline import arabic
+from pipeline.enrich import arabic
 
 
 @pytest.mark.parametrize(

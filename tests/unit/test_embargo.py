@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from pydantic import ValidationError
 
-from pipeline.embargo import embargo_until
-from pipeline.errors import ArticleRejected
-from pipeline.models import CleanArticle, Submission
-from pipeline.validate import MAX_EMBARGO, validate
+from pipeline.domain.embargo import embargo_until
+from pipeline.domain.errors import ArticleRejected
+from pipeline.domain.models import CleanArticle, Submission
+from pipeline.domain.validate import MAX_EMBARGO, validate
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 RABAT = timezone(timedelta(hours=1))

@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline import arabic
-from pipeline.enrich import Enrichment, Models, enrich
-from pipeline.errors import ArticleRejected
-from pipeline.models import CleanArticle, Submission
-from pipeline.validate import validate, validate_text
+from pipeline.domain.errors import ArticleRejected
+from pipeline.domain.models import CleanArticle, Submission
+from pipeline.domain.validate import validate, validate_text
+from pipeline.enrich import arabic
+from pipeline.enrich.step import Enrichment, Models, enrich
 from tests.services import ROOT
 
 SEED = json.loads((ROOT / "examples" / "seed-article.json").read_text(encoding="utf-8"))

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.feed import UNTITLED, render_atom, render_json_feed, render_rss
-from pipeline.models import Image, PublishedArticle, SiteInfo, SourceLink, Tag
+from pipeline.domain.models import Image, PublishedArticle, SiteInfo, SourceLink, Tag
+from pipeline.render.article_feeds import UNTITLED, render_atom, render_json_feed, render_rss
 
 SITE = SiteInfo(base_url="https://nashr.example", name="نشر", description="آخر الأخبار")
 T0 = datetime(2025, 3, 15, 12, 0, tzinfo=UTC)

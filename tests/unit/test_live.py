@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ingest.live import TickerWatch, ticker_event, ticker_events
-from pipeline.render.outputs import HTML, Output
+from pipeline.domain.outputs import HTML, Output
 from pipeline.services.listings import TICKER_FRAGMENT
 from pipeline.store import connect
 from pipeline.store.database import transaction

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.markup import collapse_whitespace, plain_text, sanitise_fragment, strip_controls
+from pipeline.domain.markup import (
+    collapse_whitespace,
+    plain_text,
+    sanitise_fragment,
+    strip_controls,
+)
 
 RLO, LRE, PDF, LRI, PDI = "\u202e", "\u202a", "\u202c", "\u2066", "\u2069"
 ZWNJ, ZWJ, ZWSP, BOM, LRM, RLM = "\u200c", "\u200d", "\u200b", "\ufeff", "\u200e", "\u200f"

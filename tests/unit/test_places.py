@@ -1,4 +1,4 @@
-"""Places named in a story, read with the gazetteer shipped in `pipeline/data/places.json`."""
+"""Places named in a story, read with the gazetteer in `pipeline/enrich/data/places.json`."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline import arabic
-from pipeline.places import MAX_TEXT_CHARS, Gazetteer, Place, find_places
+from pipeline.enrich import arabic
+from pipeline.enrich.places import MAX_TEXT_CHARS, Gazetteer, Place, find_places
 
 SEED = Path(__file__).resolve().parents[2] / "examples" / "seed-article.json"
 MOROCCAN_REGIONS = {
@@ -37,7 +37,7 @@ def labels(text: str, *paragraphs: str, limit: int = 8) -> list[str]:
 
 
 def packaged_json() -> dict[str, object]:
-    raw = resources.files("pipeline").joinpath("data", "places.json").read_text("utf-8")
+    raw = resources.files("pipeline.enrich").joinpath("data", "places.json").read_text("utf-8")
     data: dict[str, object] = json.loads(raw)
     return data
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.section import (
+from pipeline.enrich.section import (
     DEFAULT_THRESHOLD,
     GENERAL,
     SECTIONS,
@@ -89,7 +89,7 @@ def test_a_word_read_through_its_prefix_still_counts_for_the_letters() -> None:
 
 
 def test_the_model_file_is_small_and_says_where_it_comes_from() -> None:
-    path = resources.files("pipeline").joinpath("data", "section_model.json")
+    path = resources.files("pipeline.enrich").joinpath("data", "section_model.json")
     raw = path.read_bytes()
     assert len(raw) < 3_000_000
     data = json.loads(raw)

@@ -9,9 +9,9 @@ from html.parser import HTMLParser
 
 import pytest
 
-from pipeline.models import Image, PublishedArticle, SiteInfo, SourceLink, Tag
+from pipeline.domain.models import Image, PublishedArticle, SiteInfo, SourceLink, Tag
 from pipeline.render.entries import listing_entry
-from pipeline.site import (
+from pipeline.render.pages import (
     REPORT_NOTICE,
     render_article_json,
     render_article_page,
@@ -19,7 +19,7 @@ from pipeline.site import (
     render_tag_page,
     safe_href,
 )
-from pipeline.ticker import build_ticker, render_ticker_html, with_ticker
+from pipeline.render.ticker import build_ticker, render_ticker_html, with_ticker
 
 SITE = SiteInfo(base_url="https://nashr.example", name="نشر", description="آخر الأخبار")
 PUBLISHED = datetime(2025, 3, 15, 9, 30, tzinfo=UTC)

@@ -9,10 +9,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.errors import ArticleRejected
-from pipeline.models import SOURCE_LINK_LABEL, SOURCE_LINK_REL, Submission
-from pipeline.source import attach_source, clean_source_url, http_url_problem, is_tracking_param
-from pipeline.validate import validate
+from pipeline.domain.errors import ArticleRejected
+from pipeline.domain.models import SOURCE_LINK_LABEL, SOURCE_LINK_REL, Submission
+from pipeline.domain.source import (
+    attach_source,
+    clean_source_url,
+    http_url_problem,
+    is_tracking_param,
+)
+from pipeline.domain.validate import validate
 
 SEED = Path(__file__).resolve().parents[2] / "examples" / "seed-article.json"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.states import ALLOWED_MOVES, IN_FLIGHT, TAKEN_DOWN_FROM, Status, can_move
+from pipeline.domain.states import ALLOWED_MOVES, IN_FLIGHT, TAKEN_DOWN_FROM, Status, can_move
 
 
 @pytest.mark.parametrize("status", sorted(TAKEN_DOWN_FROM))

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline import arabic
-from pipeline.models import CleanArticle, Tag
-from pipeline.tags import TermStats, extract_tags, plain_text
+from pipeline.domain.models import CleanArticle, Tag
+from pipeline.enrich import arabic
+from pipeline.enrich.tags import TermStats, extract_tags, plain_text
 
 SEED = Path(__file__).resolve().parents[2] / "examples" / "seed-article.json"
 PUNCTUATION = re.compile(r"[^\w\s]|_")

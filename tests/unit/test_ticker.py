@@ -7,8 +7,13 @@ from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
-from pipeline.models import PublishedArticle, SourceLink
-from pipeline.ticker import _headline_key, build_ticker, render_ticker_html, render_ticker_json
+from pipeline.domain.models import PublishedArticle, SourceLink
+from pipeline.render.ticker import (
+    _headline_key,
+    build_ticker,
+    render_ticker_html,
+    render_ticker_json,
+)
 
 SEED_TICKER = Path(__file__).parent.parent / "fixtures" / "seed-ticker.json"
 T0 = datetime(2025, 3, 15, 12, 0, tzinfo=UTC)

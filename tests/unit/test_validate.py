@@ -12,10 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.errors import ArticleRejected
-from pipeline.markup import INLINE_TAGS
-from pipeline.models import CleanArticle, ImageIn, Submission
-from pipeline.validate import validate
+from pipeline.domain.errors import ArticleRejected
+from pipeline.domain.markup import INLINE_TAGS
+from pipeline.domain.models import CleanArticle, ImageIn, Submission
+from pipeline.domain.validate import validate
 
 SEED = Path(__file__).resolve().parents[2] / "examples" / "seed-article.json"
 GOOD_URL = "https://news.example/story"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from pipeline.models import CleanArticle
+from pipeline.domain.models import CleanArticle
 
 
 def embargo_until(article: CleanArticle, now: datetime) -> datetime | None:

@@ -21,8 +21,8 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from pipeline import arabic
-from pipeline.tags import plain_text
+from pipeline.enrich import arabic
+from pipeline.enrich.tags import plain_text
 
 SECTIONS = ("politics", "economy", "sport", "culture", "technology", "society")
 GENERAL = "general"
@@ -244,7 +244,9 @@ class SectionModel:
 
 @functools.cache
 def _load_packaged() -> SectionModel:
-    raw = resources.files("pipeline").joinpath("data", MODEL_FILE).read_text(encoding="utf-8")
+    raw = (
+        resources.files("pipeline.enrich").joinpath("data", MODEL_FILE).read_text(encoding="utf-8")
+    )
     return SectionModel.from_json(json.loads(raw))
 
 

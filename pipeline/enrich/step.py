@@ -12,11 +12,11 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from pipeline import arabic
-from pipeline.models import CleanArticle, Section, Tag
-from pipeline.places import Gazetteer, find_places
-from pipeline.section import DEFAULT_THRESHOLD, SectionModel, classify
-from pipeline.tags import TermStats, extract_tags
+from pipeline.domain.models import CleanArticle, Section, Tag
+from pipeline.enrich import arabic
+from pipeline.enrich.places import Gazetteer, find_places
+from pipeline.enrich.section import DEFAULT_THRESHOLD, SectionModel, classify
+from pipeline.enrich.tags import TermStats, extract_tags
 
 DEFAULT_SECTION_THRESHOLD = DEFAULT_THRESHOLD
 MAX_TAGS = 8
@@ -26,7 +26,7 @@ MAX_PLACES = 6
 
 @dataclass(frozen=True)
 class Models:
-    """Everything the step reads from `pipeline/data/`, loaded once per process."""
+    """Everything the step reads from `pipeline/enrich/data/`, loaded once per process."""
 
     terms: TermStats
     gazetteer: Gazetteer

@@ -6,10 +6,10 @@ by `pipeline/render/feeds.py`: the same path the site's feeds take from stored e
 
 from __future__ import annotations
 
-from pipeline.models import PublishedArticle, SiteInfo
+from pipeline.domain.models import PublishedArticle, SiteInfo
 from pipeline.render import feeds
 from pipeline.render.entries import DEFAULT_ENTRY_BYTES, listing_entry
-from pipeline.site import absolute_url
+from pipeline.render.pages import absolute_url
 
 UNTITLED = feeds.UNTITLED
 

@@ -29,7 +29,7 @@ class Output:
     media_type: str
     status: int = 200
     ticker_slot: bool = False
-    """A page whose ticker is put in as it is served (see `pipeline/ticker.py`)."""
+    """A page whose ticker is put in as it is served (see `pipeline/render/ticker.py`)."""
     etag: str = field(init=False)
 
     def __post_init__(self) -> None:

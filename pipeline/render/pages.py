@@ -14,7 +14,7 @@ import nh3
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from pipeline.models import (
+from pipeline.domain.models import (
     Image,
     ListingEntry,
     PublishedArticle,
@@ -23,7 +23,7 @@ from pipeline.models import (
     tag_feed_paths,
     tag_path,
 )
-from pipeline.ticker import TICKER_SLOT
+from pipeline.render.ticker import TICKER_SLOT
 
 FEED_PATHS = {"rss": "/feeds/rss.xml", "atom": "/feeds/atom.xml"}
 REPORT_NOTICE = (
@@ -88,7 +88,7 @@ def _display_time(moment: datetime) -> str:
 def _environment() -> Environment:
     """Built once on first use, never at import: templates load from the installed package."""
     env = Environment(
-        loader=PackageLoader("pipeline", "templates"),
+        loader=PackageLoader("pipeline.render", "templates"),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,

@@ -15,8 +15,8 @@ from typing import Any
 
 import nh3
 
-from pipeline import arabic
-from pipeline.models import CleanArticle, Tag
+from pipeline.domain.models import CleanArticle, Tag
+from pipeline.enrich import arabic
 
 TITLE_WEIGHT = 3
 TITLE_BONUS = 1.5
@@ -92,7 +92,9 @@ class TermStats:
 
 @functools.cache
 def _load_packaged() -> TermStats:
-    raw = resources.files("pipeline").joinpath("data", STATS_FILE).read_text(encoding="utf-8")
+    raw = (
+        resources.files("pipeline.enrich").joinpath("data", STATS_FILE).read_text(encoding="utf-8")
+    )
     return TermStats.from_json(json.loads(raw))
 
 

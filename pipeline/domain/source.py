@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from urllib.parse import SplitResult, unquote_plus, urlsplit, urlunsplit
 
-from pipeline.errors import ArticleRejected
-from pipeline.markup import strip_controls
-from pipeline.models import CleanArticle, SourceLink
+from pipeline.domain.errors import ArticleRejected
+from pipeline.domain.markup import strip_controls
+from pipeline.domain.models import CleanArticle, SourceLink
 
 TRACKING_PREFIXES = ("utm_", "hsa_", "mtm_")
 """Parameter-name prefixes of analytics campaigns (Google Analytics, HubSpot ads, Matomo)."""

@@ -1,5 +1,5 @@
 """Places a story names (countries, regions, cities), found with the gazetteer shipped in
-`pipeline/data/places.json` that `scripts/build_places.py` writes.
+`pipeline/enrich/data/places.json` that `scripts/build_places.py` writes.
 
 Names match as whole words after `arabic.normalize`, behind the clitics `arabic.clitic_splits`
 knows ("وبفرنسا", "للمغرب"); the longest name wins ("الدار البيضاء" over "الدار"). Words that are
@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, Literal, cast, get_args
 
-from pipeline import arabic
-from pipeline.tags import plain_text
+from pipeline.enrich import arabic
+from pipeline.enrich.tags import plain_text
 
 PlaceKind = Literal["country", "region", "city"]
 PLACES_FILE = "places.json"
@@ -188,7 +188,9 @@ def _spellings(keys: Iterable[str]) -> frozenset[str]:
 
 @functools.cache
 def _load_packaged() -> Gazetteer:
-    raw = resources.files("pipeline").joinpath("data", PLACES_FILE).read_text(encoding="utf-8")
+    raw = (
+        resources.files("pipeline.enrich").joinpath("data", PLACES_FILE).read_text(encoding="utf-8")
+    )
     return Gazetteer.from_json(json.loads(raw))
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from pipeline.errors import ArticleRejected
-from pipeline.markup import plain_text, sanitise_fragment, strip_controls
-from pipeline.models import CleanArticle, Image, ImageIn, Submission
-from pipeline.source import http_url_problem
+from pipeline.domain.errors import ArticleRejected
+from pipeline.domain.markup import plain_text, sanitise_fragment, strip_controls
+from pipeline.domain.models import CleanArticle, Image, ImageIn, Submission
+from pipeline.domain.source import http_url_problem
 
 MAX_TITLE_CHARS = 200
 MAX_SOURCE_NAME_CHARS = 200

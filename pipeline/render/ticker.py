@@ -11,7 +11,7 @@ from typing import Protocol
 
 from markupsafe import Markup
 
-from pipeline.models import TickerEntry, article_path
+from pipeline.domain.models import TickerEntry, article_path
 
 TICKER_SLOT = "<!--nashr:ticker-->"
 """Where a stored page takes the ticker: the headlines are put in as the page is served, so no

@@ -1,0 +1,153 @@
+"""Articles from the shell: status, tagging, queues, replays, republishing and takedowns."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ops.commands import app, is_id, settings_for_command
+from ops.wiring import make_services
+from pipeline.domain.models import MAX_IMAGES
+
+
+@app.command()
+def status(article_id: int) -> None:
+    """An article's status, steps and reasons, as JSON."""
+    found = (
+        make_services(settings_for_command()).articles.status(article_id)
+        if is_id(article_id)
+        else None
+    )
+    if found is None:
+        typer.echo(f"no article {article_id}", err=True)
+        raise typer.Exit(1)
+    typer.echo(
+        json.dumps(
+            found.as_json(),
+            ensure_ascii=False,
+            indent=2,
+        )
+    )
+
+
+@app.command()
+def tag(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    jsonl: Annotated[
+        bool, typer.Option("--jsonl", help="FILE holds one article per line; one answer each.")
+    ] = False,
+) -> None:
+    """Tags, places and section for an article file (title, body, tags), offline."""
+    from ops.tagging import TagInputError, tag_lines, tag_text
+    from pipeline.enrich.step import Models
+
+    settings = settings_for_command()
+    models = Models.load()
+    limits = (settings.section_threshold, settings.max_body_bytes)
+    if not jsonl:
+        try:
+            answer = tag_text(file.read_text(encoding="utf-8"), models, *limits)
+        except (TagInputError, UnicodeDecodeError) as exc:
+            typer.echo(f"{file}: {exc}", err=True)
+            raise typer.Exit(1) from None
+        typer.echo(json.dumps(answer, ensure_ascii=False))
+        return
+    failed = 0
+    with file.open(encoding="utf-8", errors="replace") as lines:
+        for answer in tag_lines(lines, models, *limits):
+            failed += "error" in answer
+            typer.echo(json.dumps(answer, ensure_ascii=False))
+    if failed:
+        typer.echo(f"{failed} line(s) could not be tagged", err=True)
+        raise typer.Exit(1)
+
+
+@app.command()
+def queues() -> None:
+    """Messages waiting per queue, and article versions per status."""
+    from ops.queues import queue_depths
+
+    settings = settings_for_command()
+    for name, waiting, consumers in queue_depths(settings):
+        typer.echo(f"{name:<20} waiting={waiting:<6} consumers={consumers}")
+    for state, count in make_services(settings).articles.count_by_status().items():
+        typer.echo(f"status {state:<13} {count}")
+
+
+@app.command()
+def retry(
+    article_id: Annotated[int | None, typer.Argument()] = None,
+    all_failed: Annotated[bool, typer.Option("--all", help="Replay every failed version.")] = False,
+) -> None:
+    """Replay failed versions from the step that failed."""
+    from ops.queues import replay_failed
+
+    settings = settings_for_command()
+    if article_id is None and not all_failed:
+        services = make_services(settings)
+        for item in services.articles.failed():
+            typer.echo(f"{item.article_id}\tv{item.version}\tfailed at {item.step.value}")
+        for output in services.failures.listed():
+            owner = f"article {output.article_id}" if output.article_id else "listing"
+            typer.echo(f"output {output.path}\t{owner}\t{output.attempts}x\t{output.error}")
+        return
+    replayed = replay_failed(settings, article_id)
+    typer.echo(f"replayed {replayed} version(s)")
+
+
+@app.command()
+def republish(
+    article_id: Annotated[int | None, typer.Argument()] = None,
+) -> None:
+    """Render an article's page again, or the site's listings (no id), from the database."""
+    services = make_services(settings_for_command())
+    if article_id is None:
+        services.listings.rebuild()
+        typer.echo("listings rebuilt")
+    elif not is_id(article_id) or not services.publisher.republish(article_id):
+        typer.echo(f"article {article_id} is not published", err=True)
+        raise typer.Exit(1)
+    else:
+        services.listings.rebuild()
+        typer.echo(f"article {article_id} republished")
+
+
+@app.command()
+def unpublish(article_id: Annotated[int, typer.Argument()]) -> None:
+    """Take an article down now: its versions stop, its page answers 410, every listing drops it."""
+    services = make_services(settings_for_command())
+    taken = services.takedowns.unpublish(article_id) if is_id(article_id) else None
+    if taken is None:
+        typer.echo(f"no article {article_id}", err=True)
+        raise typer.Exit(1)
+    services.listings.rebuild()
+    typer.echo(f"article {article_id} unpublished ({taken.versions} version(s) taken down)")
+
+
+@app.command("show-image")
+def show_image(
+    article_id: Annotated[int, typer.Argument()],
+    image_index: Annotated[int, typer.Argument(help="The image's place, counted from 0.")],
+) -> None:
+    """Show again an image readers' reports have hidden, and republish its article."""
+    services = make_services(settings_for_command())
+    if not (is_id(article_id) and 0 <= image_index < MAX_IMAGES) or not (
+        services.reports.show_again(article_id, image_index)
+    ):
+        typer.echo(f"image {image_index} of article {article_id} is not hidden", err=True)
+        raise typer.Exit(1)
+    services.publisher.republish(article_id)
+    services.listings.rebuild()
+    typer.echo(f"image {image_index} of article {article_id} is shown again")
+
+
+@app.command()
+def jobs() -> None:
+    """The scheduled (beat) jobs."""
+    from tasks.app import create_celery
+
+    for name, entry in create_celery(settings_for_command()).conf.beat_schedule.items():
+        typer.echo(f"{name}\t{entry['task']}\tevery {entry['schedule']}s")

@@ -1,0 +1,175 @@
+"""Running nashr: migrate, the whole system on one machine (`up`), and its pieces apart."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import httpx
+import typer
+
+from config.celery import STEP_QUEUES
+from config.settings import Settings, get_settings
+from ops import supervisor
+from ops.commands import app, settings_for_command
+from ops.wiring import make_services
+from pipeline.store.migrate import upgrade
+from pipeline.store.tokens import Role
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date."""
+    upgrade(settings_for_command().database)
+    typer.echo("schema is up to date")
+
+
+@app.command()
+def up(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    submit: Annotated[Path | None, typer.Option(help="Submit this article once running.")] = None,
+) -> None:
+    """Start the API, a worker and beat; Ctrl-C stops all of them."""
+    settings = settings_for_command()
+    env = dict(os.environ)
+    if settings.api_url is None and "NASHR_SITE_URL" not in env:
+        env["NASHR_SITE_URL"] = f"http://{host}:{port}"
+        settings = Settings(site_url=env["NASHR_SITE_URL"])
+    upgrade(settings.database)
+    _rebuild_listings_at_start(settings)
+    base = f"http://{host}:{port}"
+    procs = supervisor.Supervisor()
+    stopping = False
+
+    def _stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    procs.start("worker", supervisor.worker_command(settings), env)
+    procs.start("beat", supervisor.beat_command(settings), env)
+    procs.start("api", supervisor.api_command(host, port), env)
+    try:
+        if not _wait_healthy(base, procs):
+            typer.echo("the API did not come up", err=True)
+            raise typer.Exit(1)
+        typer.echo(f"nashr is running at {base}/ (Ctrl-C to stop)")
+        if submit is not None:
+            _demo(settings, base, submit)
+        while not stopping and procs.first_exit() is None:
+            time.sleep(0.3)
+        died = procs.first_exit()
+        if died and not stopping:
+            typer.echo(f"{died} stopped unexpectedly; stopping the rest", err=True)
+            raise typer.Exit(1)
+    finally:
+        procs.stop()
+        typer.echo("nashr stopped")
+
+
+def _rebuild_listings_at_start(settings: Settings) -> None:
+    """Start-up never depends on a rebuild: a failed one is logged and the next one mends it."""
+    try:
+        make_services(settings).listings.rebuild()
+    except Exception as exc:
+        typer.echo(f"listings not rebuilt at start ({type(exc).__name__}); the next rebuild will")
+
+
+def _wait_healthy(base: str, procs: supervisor.Supervisor, seconds: float = 60.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and procs.first_exit() is None:
+        try:
+            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    return False
+
+
+def _demo(settings: Settings, base: str, article: Path) -> None:
+    """Submit the sample article and print where it can be read once it is live."""
+    token = make_services(settings).tokens.create("make-run", Role.EDITOR)
+    answer = _post_article(base, token, article)
+    article_id = answer["id"]
+    headers = {"Authorization": f"Bearer {token}"}
+    deadline = time.monotonic() + 120
+    status: dict[str, object] = {}
+    while time.monotonic() < deadline:
+        status = httpx.get(f"{base}/articles/{article_id}", headers=headers, timeout=5).json()
+        if status.get("status") in ("live", "rejected", "failed"):
+            break
+        time.sleep(0.3)
+    typer.echo(f"article {article_id}: {status.get('status')}")
+    urls = status.get("urls") or {}
+    assert isinstance(urls, dict)
+    for label, path in [
+        ("page", urls.get("page")),
+        ("json", urls.get("json")),
+        ("home", "/"),
+        ("rss", "/feeds/rss.xml"),
+        ("atom", "/feeds/atom.xml"),
+        ("ticker", "/ticker.json"),
+    ]:
+        typer.echo(f"  {label:<7} {base}{path}")
+
+
+def _post_article(base: str, token: str, article: Path) -> dict[str, int]:
+    try:
+        response = httpx.post(
+            f"{base}/articles",
+            content=article.read_bytes(),
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+            timeout=30,
+        )
+    except httpx.HTTPError as exc:
+        typer.echo(f"cannot reach the API at {base}: {type(exc).__name__}", err=True)
+        raise typer.Exit(1) from None
+    if response.status_code != 202:
+        typer.echo(f"refused ({response.status_code}): {response.text}", err=True)
+        raise typer.Exit(1)
+    answer: dict[str, int] = response.json()
+    return answer
+
+
+@app.command()
+def submit(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+) -> None:
+    """Submit an article (JSON file) with NASHR_TOKEN; prints the article id."""
+    settings = get_settings()
+    if settings.token is None:
+        typer.echo("set NASHR_TOKEN to an editor token (nashr token create)", err=True)
+        raise typer.Exit(2)
+    base = settings.api_url or settings.site_url
+    answer = _post_article(base, settings.token.get_secret_value(), file)
+    typer.echo(answer["id"])
+
+
+@app.command()
+def worker(
+    queue: Annotated[list[str] | None, typer.Option("-Q", help="Queues (default: all).")] = None,
+) -> None:
+    """Run one Celery worker (for deployments that split processes)."""
+    settings = settings_for_command()
+    command = supervisor.worker_command(settings, queue or STEP_QUEUES)
+    os.execv(sys.executable, command)
+
+
+@app.command()
+def api(host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Run the API alone: on another machine it needs only the database and broker URLs."""
+    settings_for_command()
+    os.execv(sys.executable, supervisor.api_command(host, port))
+
+
+@app.command()
+def beat() -> None:
+    """Run the scheduler that sends the sweeper (exactly one per deployment is best)."""
+    os.execv(sys.executable, supervisor.beat_command(settings_for_command()))

@@ -1,0 +1,1 @@
+"""Arabic enrichment: text folding, tags, places, the section model and its data."""
