@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 
 from ingest.errors import BadRequest, problem_responses
 from pipeline.domain.models import MAX_ARTICLE_ID, MAX_IMAGES
-from pipeline.store.reports import reader_key
+from pipeline.domain.readers import reader_address, reader_key
 
 router = APIRouter()
 
@@ -29,7 +29,7 @@ router = APIRouter()
 async def report_image(article_id: int, image_index: int, request: Request) -> JSONResponse:
     """Count one report of an image a reader sees on the article's page (the page's button)."""
     state = request.app.state
-    client = request.client.host if request.client else "unknown"
+    client = reader_address(request.client.host if request.client else "unknown")
     wait = state.report_limiter.allow(client)
     if wait:
         raise BadRequest(
@@ -41,7 +41,11 @@ async def report_image(article_id: int, image_index: int, request: Request) -> J
         raise BadRequest(404, [{"field": "image", "reason": "no such image"}])
     threshold = state.settings.image_report_threshold
     report = await run_in_threadpool(
-        state.reports.report, article_id, image_index, reader_key(client), threshold
+        state.reports.report,
+        article_id,
+        image_index,
+        reader_key(client, state.reader_secret),
+        threshold,
     )
     if report is None:
         raise BadRequest(404, [{"field": "image", "reason": "no such image"}])

@@ -86,3 +86,23 @@ def _fragment_cleaner() -> nh3.Cleaner:
         url_relative="deny",
         strip_comments=True,
     )
+
+
+_BLANK_LOOKING = frozenset(
+    {0x115F, 0x1160, 0x3164, 0xFFA0, 0x2800, 0x180E, 0x034F, 0x17B4, 0x17B5}
+    | set(range(0xE0000, 0xE0080))  # tag characters
+    | set(range(0xFE00, 0xFE10))  # variation selectors
+    | set(range(0xE0100, 0xE01F0))
+)
+"""Characters that are letters or symbols to Unicode but show nothing (the Hangul fillers,
+the blank Braille pattern, the tag characters): a headline of only these looks empty."""
+
+
+def has_visible_letter(text: str) -> bool:
+    """Whether a reader would see a letter, digit or sign in `text`, not only blank space."""
+    for ch in text:
+        if ord(ch) in _BLANK_LOOKING or ch.isspace():
+            continue
+        if unicodedata.category(ch)[0] in "LNPS":
+            return True
+    return False

@@ -5,7 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from pipeline.domain.errors import ArticleRejected
-from pipeline.domain.markup import plain_text, sanitise_fragment, strip_controls
+from pipeline.domain.markup import (
+    has_visible_letter,
+    plain_text,
+    sanitise_fragment,
+    strip_controls,
+)
 from pipeline.domain.models import CleanArticle, Image, ImageIn, Submission
 from pipeline.domain.source import http_url_problem
 
@@ -94,6 +99,8 @@ def _bounded_text(field: str, raw: str, max_chars: int, reasons: list[str]) -> s
     text = plain_text(raw)
     if not 1 <= len(text) <= max_chars:
         reasons.append(f"{field}: must be 1 to {max_chars} characters (got {len(text)})")
+    elif not has_visible_letter(text):
+        reasons.append(f"{field}: has no visible letter (only blank or invisible characters)")
     return text
 
 
@@ -106,7 +113,7 @@ def _paragraphs(body: str, max_bytes: int, reasons: list[str]) -> list[str]:
     paragraphs = []
     for block in _blocks(strip_controls(body)):
         fragment = sanitise_fragment(block)
-        if plain_text(fragment):
+        if has_visible_letter(plain_text(fragment)):
             paragraphs.append(fragment)
     if not paragraphs:
         reasons.append("body: must have at least one paragraph with text")
@@ -144,6 +151,10 @@ def _tags(raw_tags: list[str], reasons: list[str]) -> list[str]:
         if len(tag) > MAX_TAG_CHARS:
             reasons.append(
                 f"tags[{index}]: must be at most {MAX_TAG_CHARS} characters (got {len(tag)})"
+            )
+        elif tag and not has_visible_letter(tag):
+            reasons.append(
+                f"tags[{index}]: has no visible letter (only blank or invisible characters)"
             )
         elif tag and tag not in tags:
             tags.append(tag)

@@ -8,7 +8,6 @@ same metadata as `pipeline/store/schema.py` (migrations 0002 and 0004 create the
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -54,9 +53,21 @@ image_report_readers = Table(
 """Who has reported an image already, as a hash: a second report from them counts for nothing."""
 
 
-def reader_key(address: str) -> str:
-    """The reader as the tables hold it: not the address itself."""
-    return hashlib.sha256(f"nashr-image-report:{address}".encode()).hexdigest()[:32]
+deployment_secrets = Table(
+    "deployment_secrets",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("value", String(128), nullable=False),
+)
+"""Made once by migration 0013; the reader hash is keyed with `reader-hash`."""
+
+
+def _reader_secret(engine: Engine) -> bytes:
+    with transaction(engine) as db:
+        value = db.execute(
+            select(deployment_secrets.c.value).where(deployment_secrets.c.name == "reader-hash")
+        ).scalar_one()
+    return bytes.fromhex(value)
 
 
 @dataclass(frozen=True)
@@ -80,6 +91,10 @@ class ReportStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+
+    def reader_secret(self) -> bytes:
+        """This deployment's key for reader hashes (every API process reads the same one)."""
+        return _reader_secret(self.engine)
 
     def report(
         self, article_id: int, image_index: int, reader: str, threshold: int

@@ -348,3 +348,35 @@ def test_a_new_version_with_another_image_in_that_place_shows_it(api: SecureApi)
         "status": "received",
     }
     assert ReportStore(api.engine).summary(article_id)[0] == ImageReports(count=1, hidden=False)
+
+
+def test_ipv6_addresses_in_one_64_are_one_reader(api: SecureApi) -> None:
+    # Given a live article, and one subscriber's /64 with many addresses in it
+    article_id = make_live(api, TWO_IMAGES)
+    first = from_address(api, "2001:db8:7:1::10")
+    again = from_address(api, "2001:db8:7:1:abcd::99")
+
+    # When two addresses of that /64 report the same image
+    assert first.post(reports_path(article_id, 0)).json()["status"] == "received"
+
+    # Then the second counts for nothing, and the reader's rate budget is shared
+    assert again.post(reports_path(article_id, 0)).json()["status"] == "already_received"
+    assert ReportStore(api.engine).summary(article_id)[0].count == 1
+    for _ in range(RATE - 2):
+        assert again.post(reports_path(article_id, 1)).status_code == 202
+    assert first.post(reports_path(article_id, 1)).status_code == 429
+
+    # And another /64 is another reader
+    other = from_address(api, "2001:db8:7:2::10")
+    assert other.post(reports_path(article_id, 0)).json()["status"] == "received"
+
+
+def test_the_tables_hold_no_address_nor_its_plain_hash(api: SecureApi) -> None:
+    import hashlib
+
+    article_id = make_live(api, TWO_IMAGES)
+    address = "198.51.100.77"
+    assert from_address(api, address).post(reports_path(article_id, 0)).status_code == 202
+    plain = hashlib.sha256(f"nashr-image-report:{address}".encode()).hexdigest()[:32]
+    stored = {str(row[2]) for row in _report_rows(api)}
+    assert stored and plain not in stored and not any(address in key for key in stored)

@@ -357,3 +357,34 @@ def test_validate_returns_an_article_or_rejects_and_output_is_safe(title: str, b
     for paragraph in article.paragraphs:
         _assert_safe(paragraph)
         assert "\u202e" not in paragraph and "\u200b" not in paragraph
+
+
+BLANK_LOOKING = [
+    "\u3164",  # HANGUL FILLER, as the probe's headline was
+    "\u2800",  # BRAILLE PATTERN BLANK
+    "\U000e0041\U000e0042",  # tag characters
+    "\u115f\u1160",  # Hangul choseong and jungseong fillers
+    "\u3164 \u2800\u200b",  # mixed with a space and a zero-width space
+]
+
+
+@pytest.mark.parametrize("blank", BLANK_LOOKING)
+def test_a_title_that_shows_nothing_is_a_reason(blank: str) -> None:
+    reasons = reasons_for(submission(title=blank))
+    assert any(r.startswith("title: has no visible letter") for r in reasons), reasons
+
+
+@pytest.mark.parametrize("blank", BLANK_LOOKING)
+def test_a_tag_that_shows_nothing_is_a_reason(blank: str) -> None:
+    reasons = reasons_for(submission(tags=["الهجرة", blank]))
+    assert reasons == ["tags[1]: has no visible letter (only blank or invisible characters)"]
+
+
+def test_a_body_of_blank_paragraphs_has_no_paragraph() -> None:
+    reasons = reasons_for(submission(body="\u3164\n\n\u2800"))
+    assert reasons == ["body: must have at least one paragraph with text"]
+
+
+def test_blank_looking_characters_beside_letters_are_kept() -> None:
+    clean = validate(submission(title="خبر\u3164عاجل", tags=["وسم\u2800"]))
+    assert clean.title == "خبر\u3164عاجل" and clean.editor_tags == ["وسم\u2800"]
