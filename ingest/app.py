@@ -37,11 +37,16 @@ def create_app(settings: Settings) -> FastAPI:
         await watch.stop()
         services.close()
 
+    # /docs and /redoc load their scripts from a CDN: a production site serves no page that
+    # pulls code from elsewhere (the schema stays at /openapi.json)
+    browsable = settings.environment != "production"
     app = FastAPI(
         title="nashr",
         version="0.1.0",
         summary="Arabic news publishing on Celery",
         lifespan=lifespan,
+        docs_url="/docs" if browsable else None,
+        redoc_url="/redoc" if browsable else None,
     )
     app.state.settings = settings
     app.state.services = services

@@ -35,6 +35,11 @@ def up(
     submit: Annotated[Path | None, typer.Option(help="Submit this article once running.")] = None,
 ) -> None:
     """Start the API, a worker and beat; Ctrl-C stops all of them."""
+    if supervisor.port_taken(host, port):
+        typer.echo(
+            f"port {port} on {host} is taken: is another nashr up running? (use --port)", err=True
+        )
+        raise typer.Exit(1)
     settings = settings_for_command()
     env = dict(os.environ)
     if settings.api_url is None and "NASHR_SITE_URL" not in env:
@@ -93,19 +98,27 @@ def _wait_healthy(base: str, procs: supervisor.Supervisor, seconds: float = 60.0
     return False
 
 
+DEMO_TOKEN = "make-run"
+
+
 def _demo(settings: Settings, base: str, article: Path) -> None:
-    """Submit the sample article and print where it can be read once it is live."""
-    token = make_services(settings).tokens.create("make-run", Role.EDITOR)
-    answer = _post_article(base, token, article)
-    article_id = answer["id"]
-    headers = {"Authorization": f"Bearer {token}"}
-    deadline = time.monotonic() + 120
-    status: dict[str, object] = {}
-    while time.monotonic() < deadline:
-        status = httpx.get(f"{base}/articles/{article_id}", headers=headers, timeout=5).json()
-        if status.get("status") in ("live", "rejected", "failed"):
-            break
-        time.sleep(0.3)
+    """Submit the sample article and print where it can be read once it is live; the editor
+    token made for it is revoked as soon as it has done its job, so starts never pile them up."""
+    tokens = make_services(settings).tokens
+    token = tokens.create(DEMO_TOKEN, Role.EDITOR)
+    try:
+        answer = _post_article(base, token, article)
+        article_id = answer["id"]
+        headers = {"Authorization": f"Bearer {token}"}
+        deadline = time.monotonic() + 120
+        status: dict[str, object] = {}
+        while time.monotonic() < deadline:
+            status = httpx.get(f"{base}/articles/{article_id}", headers=headers, timeout=5).json()
+            if status.get("status") in ("live", "rejected", "failed"):
+                break
+            time.sleep(0.3)
+    finally:
+        tokens.revoke(DEMO_TOKEN)
     typer.echo(f"article {article_id}: {status.get('status')}")
     urls = status.get("urls") or {}
     assert isinstance(urls, dict)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -40,6 +43,33 @@ def api_command(host: str, port: int) -> list[str]:
     ]  # fmt: skip
 
 
+PR_SET_PDEATHSIG = 1
+
+
+def die_with(parent: int) -> None:
+    """In a child, before it runs: SIGTERM it when `nashr up` dies, even by SIGKILL.
+
+    The children run in sessions of their own (so Ctrl-C reaches only `nashr up`, which stops
+    them in order), so a kill of `nashr up`'s group alone would leave them running under PID 1.
+    Linux's parent-death signal closes that gap; a parent already gone is caught after it."""
+    with suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def port_taken(host: str, port: int) -> bool:
+    """Whether something already listens on host:port (another `nashr up`, an orphan of one)."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
 @dataclass
 class Supervisor:
     """Starts children, and stops all of them when one dies or when asked to."""
@@ -47,7 +77,10 @@ class Supervisor:
     children: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def start(self, name: str, command: list[str], env: dict[str, str]) -> None:
-        self.children[name] = subprocess.Popen(command, env=env, start_new_session=True)
+        parent = os.getpid()
+        self.children[name] = subprocess.Popen(
+            command, env=env, start_new_session=True, preexec_fn=lambda: die_with(parent)
+        )
 
     def first_exit(self) -> str | None:
         for name, child in self.children.items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from urllib.parse import SplitResult, unquote_plus, urlsplit, urlunsplit
 
@@ -65,6 +66,34 @@ def http_url_problem(url: str) -> str | None:
         return "must not contain a user name or password"
     if not parts.hostname:
         return "must have a host"
+    return None
+
+
+def internal_host_problem(url: str) -> str | None:
+    """Say why `url` points inside a network (loopback, private, link-local, the metadata
+    service) rather than at the public web; None when it does not, as far as its text tells.
+
+    Readers' browsers would load such an image from their own network (a router's admin page,
+    a cloud's 169.254.169.254). A public name that resolves to a private address cannot be
+    told from the text; nashr never fetches these URLs itself."""
+    host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
+        return "must point to a public host, not a local name"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return _numeric_host_problem(host)
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    if not address.is_global:
+        return "must point to a public address, not a loopback, private or link-local one"
+    return None
+
+
+def _numeric_host_problem(host: str) -> str | None:
+    """Browsers read `2130706433` or `0x7f.1` as 127.0.0.1: a host of digits is refused."""
+    if host and all(part.isdigit() or part.startswith("0x") for part in host.split(".")):
+        return "must point to a public host, not a numeric address in another notation"
     return None
 
 

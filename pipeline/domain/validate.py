@@ -12,7 +12,7 @@ from pipeline.domain.markup import (
     strip_controls,
 )
 from pipeline.domain.models import CleanArticle, Image, ImageIn, Submission
-from pipeline.domain.source import http_url_problem
+from pipeline.domain.source import http_url_problem, internal_host_problem
 
 MAX_TITLE_CHARS = 200
 MAX_SOURCE_NAME_CHARS = 200
@@ -166,7 +166,8 @@ def _images(raw_images: list[ImageIn], reasons: list[str]) -> list[Image]:
     images: list[Image] = []
     for index, raw in enumerate(raw_images):
         url = strip_controls(raw.url).strip()
-        if (problem := http_url_problem(url)) is not None:
+        problem = http_url_problem(url) or internal_host_problem(url)
+        if problem is not None:
             reasons.append(f"images[{index}].url: {problem}")
         images.append(Image(url=url, caption=plain_text(raw.caption)))
     return images

@@ -466,3 +466,37 @@ def test_up_serves_submit_publishes_and_ctrl_c_stops_everything(
     assert "nashr stopped" in log.read_text()
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"{base}/health", timeout=2)
+
+
+def test_a_killed_nashr_up_takes_its_children_with_it(
+    data_dir: Path, nashr_up: tuple[subprocess.Popen[str], str, Path]
+) -> None:
+    # Given `nashr up` running with its API, worker and beat
+    process, base, log = nashr_up
+    wait_until(lambda: _healthy(base, process, log), 90, "nashr up to answer /health")
+    children = wait_until(
+        lambda: (found := _descendants(process.pid)) and len(found) >= 3 and found,
+        30,
+        "the API, worker and beat processes",
+    )
+
+    # When its whole process group is killed with SIGKILL (no chance to stop anything)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
+
+    # Then every child goes too, and the port is free for the next `nashr up`
+    wait_until(lambda: not _still_running(children), 30, "the children of a killed nashr up")
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{base}/health", timeout=2)
+
+
+def test_up_refuses_a_port_that_is_taken(data_dir: Path) -> None:
+    import socket
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        result = nashr(data_dir, "up", "--port", str(port))
+    assert result.returncode == 1
+    assert f"port {port} on 127.0.0.1 is taken" in result.stderr

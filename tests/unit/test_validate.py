@@ -388,3 +388,34 @@ def test_a_body_of_blank_paragraphs_has_no_paragraph() -> None:
 def test_blank_looking_characters_beside_letters_are_kept() -> None:
     clean = validate(submission(title="خبر\u3164عاجل", tags=["وسم\u2800"]))
     assert clean.title == "خبر\u3164عاجل" and clean.editor_tags == ["وسم\u2800"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:6379/x.jpg",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.0.0.5/a.png",
+        "http://192.168.1.1/a.png",
+        "http://[::1]/a.png",
+        "http://[fe80::1]/a.png",
+        "http://[::ffff:127.0.0.1]/a.png",
+        "http://localhost/a.png",
+        "http://printer.local/a.png",
+        "http://2130706433/a.png",
+        "http://0x7f.1/a.png",
+        "http://0.0.0.0/a.png",
+    ],
+)
+def test_an_image_inside_a_network_is_a_reason(url: str) -> None:
+    reasons = reasons_for(submission(images=[ImageIn(url=url)]))
+    assert len(reasons) == 1 and reasons[0].startswith("images[0].url: must point to a public")
+
+
+def test_a_public_image_host_is_kept() -> None:
+    for url in (
+        "https://news.example/a.jpg",
+        "https://93.184.216.34/a.jpg",
+        "https://[2606:4700::1]/a.png",
+    ):
+        assert validate(submission(images=[ImageIn(url=url)])).images[0].url == url
