@@ -56,6 +56,19 @@ class Settings(BaseSettings):
     report_rate: int = Field(default=10, ge=1, le=10_000)
     """Image reports one client address may send per minute (the public endpoint's limit)."""
 
+    header_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    """A connection must finish sending its request headers this long after it opens."""
+    max_connections: int = Field(default=4096, ge=16)
+    """Open connections one API process serves at once; past it, 503 (and the open-file limit
+    less a reserve caps it too)."""
+    max_connections_per_address: int = Field(default=256, ge=0)
+    """Connections one client address may hold open at once (0: no cap; behind nginx, whose
+    `limit_conn` counts readers, the API sees only nginx's address)."""
+    max_streams: int = Field(default=1000, ge=1)
+    """Live ticker streams one API process keeps open at once."""
+    max_streams_per_address: int = Field(default=8, ge=1)
+    """Live ticker streams one reader (address) may hold open at once."""
+
     token: SecretStr | None = None
     """The caller's API token, for `nashr submit`."""
     api_url: str | None = None

@@ -15,7 +15,7 @@ from config.settings import Settings
 from ingest.articles import router as articles_router
 from ingest.errors import install_error_handlers
 from ingest.limits import BodyDeadline, BodySizeLimit
-from ingest.live import TickerWatch
+from ingest.live import StreamSeats, TickerWatch
 from ingest.live import router as live_router
 from ingest.ratelimit import SlidingWindowLimiter
 from ingest.reports import router as reports_router
@@ -56,6 +56,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.site = PublishedSite(services.outputs, services.pages)
     app.state.site_info = services.site
     app.state.ticker_watch = watch
+    app.state.stream_seats = StreamSeats(settings.max_streams, settings.max_streams_per_address)
     app.state.report_limiter = SlidingWindowLimiter(settings.report_rate, window_seconds=60.0)
     app.state.reader_secret = services.reports.reader_secret()
     app.state.dispatcher = Dispatcher(create_celery(settings), settings)

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from pipeline.domain.errors import TransientError
 from pipeline.services.listings import TICKER_FRAGMENT
@@ -85,10 +86,49 @@ async def ticker_events(
             yield ": keep-alive\n\n"
 
 
+class StreamSeats:
+    """How many live streams are open, in all and per reader: an hour-long stream is cheap,
+    a hundred thousand of them held by one client are not."""
+
+    def __init__(self, total: int, per_address: int) -> None:
+        self.total = total
+        self.per_address = per_address
+        self.open: Counter[str] = Counter()
+
+    def take(self, address: str) -> bool:
+        if sum(self.open.values()) >= self.total or self.open[address] >= self.per_address:
+            return False
+        self.open[address] += 1
+        return True
+
+    def give_back(self, address: str) -> None:
+        self.open[address] -= 1
+        if self.open[address] <= 0:
+            del self.open[address]
+
+
+async def _seated(
+    events: AsyncIterator[str], seats: StreamSeats, address: str
+) -> AsyncIterator[str]:
+    try:
+        async for event in events:
+            yield event
+    finally:
+        seats.give_back(address)
+
+
 @router.get("/ticker/stream", response_class=StreamingResponse)
-async def ticker_stream(request: Request) -> StreamingResponse:
+async def ticker_stream(request: Request) -> Response:
+    seats: StreamSeats = request.app.state.stream_seats
+    address = request.client.host if request.client else "unknown"
+    if not seats.take(address):
+        return JSONResponse(
+            {"detail": [{"field": "client", "reason": "too many live streams; try again later"}]},
+            status_code=503,
+            headers={"Retry-After": "30"},
+        )
     return StreamingResponse(
-        ticker_events(request.app.state.ticker_watch),
+        _seated(ticker_events(request.app.state.ticker_watch), seats, address),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

@@ -176,10 +176,16 @@ def worker(
 
 
 @app.command()
-def api(host: str = "127.0.0.1", port: int = 8000) -> None:
+def api(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    forwarded_allow_ips: Annotated[
+        str, typer.Option(help="Proxies whose X-Forwarded-For is believed ('*' behind nginx).")
+    ] = "127.0.0.1",
+) -> None:
     """Run the API alone: on another machine it needs only the database and broker URLs."""
     settings_for_command()
-    os.execv(sys.executable, supervisor.api_command(host, port))
+    os.execv(sys.executable, supervisor.api_command(host, port, forwarded_allow_ips))
 
 
 @app.command()

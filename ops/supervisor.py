@@ -36,10 +36,11 @@ def beat_command(settings: Settings) -> list[str]:
     ]  # fmt: skip
 
 
-def api_command(host: str, port: int) -> list[str]:
+def api_command(host: str, port: int, forwarded_allow_ips: str = "127.0.0.1") -> list[str]:
+    """The API server (`ingest/server.py`: uvicorn with header deadlines and connection caps)."""
     return [
-        sys.executable, "-m", "uvicorn", "ingest.main:create_from_environment", "--factory",
-        "--host", host, "--port", str(port), "--no-access-log", "--timeout-graceful-shutdown", "5",
+        sys.executable, "-m", "ingest.server", "--host", host, "--port", str(port),
+        "--forwarded-allow-ips", forwarded_allow_ips,
     ]  # fmt: skip
 
 

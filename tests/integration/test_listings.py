@@ -296,3 +296,25 @@ def test_a_takedown_stops_a_version_still_on_its_way(services: Services) -> None
     assert all(item.article_id != accepted.id for item in services.articles.pending(utcnow()))
     # And it never had a page: its address is not found, not gone
     assert find(services, f"/news/{accepted.id}.html") is None
+
+
+def test_feeds_stay_small_however_long_the_articles(services: Services) -> None:
+    # Given ten articles of about 190 KB each (an editor's maximum is 200 KB)
+    body = "<p>" + "فقرة طويلة جدا من نص الخبر " * 7000 + "</p>"
+    for n in range(10):
+        ids = sourced(services, f"خبر طويل {n}")
+        record = services.articles.load(*ids)
+        assert record is not None and record.content is not None
+        content = record.content | {"paragraphs": [body]}
+        object.__setattr__(record, "content", content)
+        assert services.publisher.publish(record)
+    services.listings.rebuild()
+
+    # Then each feed entry carries the summary and a link, and every feed stays small
+    cap = services.settings.feed_entry_max_bytes
+    for path in ("/feeds/rss.xml", "/feeds/atom.xml", "/feeds/feed.json"):
+        feed = get(services, path)
+        assert len(feed) < 10 * cap, (path, len(feed))
+        assert "اقرأ الخبر كاملا" in feed.decode()
+    # And the pages themselves still carry the whole text
+    assert len(get(services, f"/news/{ids[0]}.html")) > len(body)
