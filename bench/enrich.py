@@ -34,7 +34,7 @@ from pipeline.enrich.section import classify
 from pipeline.enrich.step import Enrichment, Models, enrich
 from pipeline.enrich.tags import TermStats, article_terms
 from scripts.corpus import DEFAULT_CORPUS, CorpusArticle, held_out_split, training_split
-from scripts.train_section import macro_f1
+from scripts.section_report import macro_f1
 
 SECTIONS = ("politics", "economy", "sport", "culture", "technology", "society")
 EXAMPLES = 5

@@ -45,7 +45,6 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "worker_hijack_root_logger": False,
         "worker_send_task_events": False,
         "task_default_queue": settings.queue("schedule"),
-        "task_time_limit": settings.task_time_limit_seconds,
         "task_publish_retry": True,
         "task_publish_retry_policy": {
             "max_retries": 2,

@@ -32,7 +32,6 @@ class Settings(BaseSettings):
 
     worker_concurrency: int = Field(default=2, ge=1, le=64)
     task_max_retries: int = Field(default=5, ge=0, le=50)
-    task_time_limit_seconds: int = Field(default=120, ge=5)
     stuck_after_seconds: float = Field(default=60.0, gt=0)
     sweep_interval_seconds: float = Field(default=10.0, gt=0)
     refresh_interval_seconds: float = Field(default=3600.0, gt=0)

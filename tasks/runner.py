@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import random
 from collections.abc import Callable
 from contextlib import suppress
 from typing import Any
@@ -34,8 +35,11 @@ STEP_OPTIONS: dict[str, Any] = {
 }
 
 
-def backoff_seconds(retries: int) -> float:
-    return float(min(60, 2**retries))
+def backoff_seconds(retries: int, jitter: Callable[[], float] = random.random) -> float:
+    """Exponential, capped at a minute, with up to half of it added at random: workers that
+    failed together (a database restart) do not all come back in the same instant."""
+    base = float(min(60, 2**retries))
+    return base + base * 0.5 * jitter()
 
 
 def run_step(task: Task, step: Step, article_id: int, version: int, body: StepBody) -> None:

@@ -80,30 +80,12 @@ STEP_INPUT: dict[Step, Status] = {
     Step.TICKER: Status.PUBLISHED,
 }
 
-STEP_OUTPUT: dict[Step, Status] = {
-    Step.VALIDATE: Status.VALIDATED,
-    Step.ENRICH: Status.ENRICHED,
-    Step.SOURCE: Status.SOURCED,
-    Step.PUBLISH: Status.PUBLISHED,
-    Step.TICKER: Status.LIVE,
-}
-
 IN_FLIGHT: frozenset[Status] = frozenset(STEP_INPUT.values())
 """Statuses from which a step still has to run; the sweeper watches these."""
-
-VISIBLE: frozenset[Status] = frozenset({Status.PUBLISHED, Status.LIVE})
 
 
 def can_move(current: Status, target: Status) -> bool:
     return target in ALLOWED_MOVES[current]
-
-
-def step_for(status: Status) -> Step | None:
-    """The step that takes a version out of `status`, or None when nothing is left to run."""
-    for step, needed in STEP_INPUT.items():
-        if needed == status:
-            return step
-    return None
 
 
 def next_step(step: Step) -> Step | None:
