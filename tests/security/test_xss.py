@@ -119,9 +119,15 @@ def test_script_urls_are_rejected_by_name_not_just_neutralised(
 
 
 def test_outcome_figures(capsys: pytest.CaptureFixture[str]) -> None:
-    """Runs last in this module: prints how many injections were published or rejected."""
+    """Runs last in this module: every text field published some payloads, inert.
+
+    A sanitiser that rejected everything would pass the corpus tests above; this one
+    fails it, and prints how many injections were published or rejected.
+    """
     if not OUTCOMES:
         pytest.skip("run with the corpus tests to get figures")
+    for field in TEXT_FIELDS:
+        assert OUTCOMES[f"{field} published"] > 0, f"no payload in {field} was ever published"
     with capsys.disabled():
         tried = sum(OUTCOMES.values())
         print(f"\nXSS corpus: {len(CORPUS)} payloads, {tried} field injections:", end=" ")
