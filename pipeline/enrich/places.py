@@ -19,12 +19,10 @@ from importlib import resources
 from typing import Any, Literal, cast, get_args
 
 from pipeline.enrich import arabic
-from pipeline.enrich.tags import plain_text
+from pipeline.enrich.text import bounded_texts
 
 PlaceKind = Literal["country", "region", "city"]
 PLACES_FILE = "places.json"
-MAX_TEXT_CHARS = 100_000
-"""Places come from the first 100k characters: enough for any story, bounded for hostile input."""
 TITLE_WEIGHT = 3
 """A place in the headline counts as three mentions in the body."""
 MEMO_SIZE = 1 << 15
@@ -39,7 +37,6 @@ _PLAIN_CHUNK = re.compile(f"([{_PUNCTUATION}]*)([{_LETTERS}]+)([{_PUNCTUATION}]*
 _PLAIN_WORD = re.compile(f"[{_LETTERS}]+")
 _DASH = re.compile("[-\u2010-\u2015\u2212]")
 """Region names are written with hyphens ("بني ملال-خنيفرة"): a dash joins, a comma separates."""
-_SURROGATE = re.compile("[\ud800-\udfff]")
 """Lone surrogates (valid in a Python str, not in UTF-8) would make the HTML cleaner raise."""
 _TA_MARBUTA = "\u0629"
 _AL = "\u0627\u0644"
@@ -311,20 +308,6 @@ def _matches(words: Sequence[_Item]) -> Iterator[tuple[Place, int]]:
                 yield name.place, i
 
 
-def _texts(title: str, paragraphs: Sequence[str]) -> Iterator[str]:
-    """Title, then the reader-visible text of each paragraph, within MAX_TEXT_CHARS in all."""
-    budget = MAX_TEXT_CHARS
-    for index, fragment in enumerate([title, *paragraphs]):
-        if budget <= 0:
-            return
-        text = fragment[: budget * 4]
-        if index and ("<" in text or "&" in text):
-            text = plain_text(_SURROGATE.sub("\ufffd", text))
-        text = text[:budget]
-        budget -= len(text)
-        yield text
-
-
 def _words(gazetteer: Gazetteer, texts: Iterable[str]) -> tuple[list[_Item], int]:
     """Every text's words in order, None between texts; and where the title's words end."""
     memo = gazetteer.memo
@@ -353,7 +336,7 @@ def find_places(
 ) -> list[Place]:
     """Up to `limit` places, the earliest and most mentioned first, each once."""
     gazetteer = gazetteer if gazetteer is not None else Gazetteer.load()
-    words, title_end = _words(gazetteer, _texts(title, paragraphs))
+    words, title_end = _words(gazetteer, bounded_texts(title, paragraphs))
     seen: dict[str, _Seen] = {}
     for place, position in _matches(words):
         entry = seen.get(place.slug)

@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from pipeline.enrich import arabic
-from pipeline.enrich.tags import plain_text
+from pipeline.enrich.text import bounded_texts
 
 SECTIONS = ("politics", "economy", "sport", "culture", "technology", "society")
 GENERAL = "general"
@@ -30,8 +30,6 @@ GENERAL = "general"
 DEFAULT_THRESHOLD = 0.4
 """Under this probability a guess was wrong more often than right in cross-validation, so the
 article goes to `general` instead."""
-MAX_TEXT_CHARS = 100_000
-"""Only the first 100k characters are read: enough for any story, bounded for hostile input."""
 MODEL_FILE = "section_model.json"
 FORMAT_VERSION = 2
 MIN_STEM_CHARS = 2
@@ -306,16 +304,8 @@ def letter_features(title: str, body: str, title_weight: int) -> Counter[str]:
 
 def bounded_text(title: str, paragraphs: Iterable[str]) -> tuple[str, str]:
     """Plain title and body from sanitised HTML paragraphs, at most `MAX_TEXT_CHARS` in all."""
-    title = title[:MAX_TEXT_CHARS]
-    budget = MAX_TEXT_CHARS - len(title)
-    parts: list[str] = []
-    for paragraph in paragraphs:
-        if budget <= 0:
-            break
-        text = plain_text(paragraph[: budget * 4])[:budget]
-        budget -= len(text)
-        parts.append(text)
-    return title, "\n".join(parts)
+    plain_title, *body = bounded_texts(title, paragraphs)
+    return plain_title, "\n".join(body)
 
 
 def classify(

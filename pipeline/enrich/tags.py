@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import html
 import json
 import math
 import re
@@ -13,16 +12,13 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-import nh3
-
 from pipeline.domain.models import CleanArticle, Tag
 from pipeline.enrich import arabic
+from pipeline.enrich.text import bounded_texts
 
 TITLE_WEIGHT = 3
 TITLE_BONUS = 1.5
 """A word of the headline is what the story is about, however often the body repeats others."""
-MAX_TEXT_CHARS = 100_000
-"""Tags come from the first 100k characters: enough for any story, bounded for hostile input."""
 MIN_RELATIVE_SCORE = 0.12
 PHRASE_STRENGTH = 0.5
 ABSORB_SHARE = 0.5
@@ -224,25 +220,9 @@ def _verbal_noun(folded: str) -> bool:
     return bool(_VERBAL_NOUN.match(folded))
 
 
-def plain_text(fragment: str) -> str:
-    """Reader-visible text of a sanitised HTML paragraph: tags dropped, entities decoded.
-
-    A lone surrogate (which nh3 cannot encode) becomes "?" rather than an exception.
-    """
-    safe = fragment.encode("utf-8", "replace").decode("utf-8")
-    return html.unescape(nh3.clean(safe, tags=set()))
-
-
 def _article_texts(article: CleanArticle) -> list[tuple[str, int]]:
-    texts = [(article.title, TITLE_WEIGHT)]
-    budget = MAX_TEXT_CHARS - len(article.title)
-    for paragraph in article.paragraphs:
-        if budget <= 0:
-            break
-        text = plain_text(paragraph[: budget * 4])[:budget]
-        budget -= len(text)
-        texts.append((text, 1))
-    return texts
+    texts = bounded_texts(article.title, article.paragraphs)
+    return [(text, TITLE_WEIGHT if index == 0 else 1) for index, text in enumerate(texts)]
 
 
 @dataclass

@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.enrich import arabic
-from pipeline.enrich.places import MAX_TEXT_CHARS, Gazetteer, Place, find_places
+from pipeline.enrich.places import Gazetteer, Place, find_places
+from pipeline.enrich.text import MAX_TEXT_CHARS
 
 SEED = Path(__file__).resolve().parents[2] / "examples" / "seed-article.json"
 MOROCCAN_REGIONS = {

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from pipeline.domain.models import CleanArticle, Tag
 from pipeline.enrich import arabic
-from pipeline.enrich.tags import TermStats, extract_tags, plain_text
+from pipeline.enrich.tags import TermStats, extract_tags
+from pipeline.enrich.text import visible_text
 
 SEED = Path(__file__).resolve().parents[2] / "examples" / "seed-article.json"
 PUNCTUATION = re.compile(r"[^\w\s]|_")
@@ -112,8 +113,8 @@ def test_a_short_text_gets_few_tags() -> None:
     assert_valid(tags)
 
 
-def test_plain_text_drops_markup_and_scripts() -> None:
-    assert plain_text("<b>غزة</b> &amp; <script>alert(1)</script>رفح") == "غزة & رفح"
+def test_visible_text_drops_markup_and_scripts() -> None:
+    assert visible_text("<b>غزة</b> &amp; <script>alert(1)</script>رفح") == "غزة & رفح"
 
 
 def test_an_empty_model_still_tags() -> None:
