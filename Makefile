@@ -24,7 +24,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
-	$(BIN)/mypy pipeline config tasks ingest ops
+	$(BIN)/mypy pipeline config tasks ingest ops tests bench scripts
 
 services:
 	bash scripts/services.sh

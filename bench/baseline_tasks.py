@@ -40,16 +40,16 @@ def create_baseline(settings: Settings) -> Celery:
         for folder in ("messages", "control"):
             (settings.broker_dir / folder).mkdir(parents=True, exist_ok=True)
     app.conf.task_queues = [
-        Queue(name, Exchange(name, type="direct"), routing_key=name)  # type: ignore[no-untyped-call]
+        Queue(name, Exchange(name, type="direct"), routing_key=name)
         for name in queue_names(settings)
     ]
     done = done_file(settings)
 
-    @app.task(name="bench.step", acks_late=True, ignore_result=True, shared=False)  # type: ignore[untyped-decorator]
+    @app.task(name="bench.step", acks_late=True, ignore_result=True, shared=False)
     def step(payload: dict[str, Any]) -> dict[str, Any]:
         return payload
 
-    @app.task(name="bench.finish", acks_late=True, ignore_result=True, shared=False)  # type: ignore[untyped-decorator]
+    @app.task(name="bench.finish", acks_late=True, ignore_result=True, shared=False)
     def finish(payload: dict[str, Any]) -> None:
         line = f"{payload['chain']} {time.time():.6f}\n".encode()
         fd = os.open(done, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)

@@ -7,7 +7,7 @@ workers, the API, PostgreSQL, the broker) says where a run's time went.
 from __future__ import annotations
 
 import os
-from collections import Counter
+from collections import defaultdict
 from pathlib import Path
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -61,9 +61,13 @@ class CpuMeter:
         self.before = _processes()
 
     def spent(self) -> dict[str, float]:
-        totals: Counter[str] = Counter()
+        totals: defaultdict[str, float] = defaultdict(float)
         for pid, (command, seconds) in _processes().items():
             earlier = self.before.get(pid)
             base = earlier[1] if earlier and earlier[0] == command else 0.0
             totals[_group(command)] += max(0.0, seconds - base)
-        return {name: round(value, 1) for name, value in totals.most_common() if value >= 0.1}
+        return {
+            name: round(value, 1)
+            for name, value in sorted(totals.items(), key=lambda item: -item[1])
+            if value >= 0.1
+        }

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -67,7 +67,7 @@ class TickerWatch:
 
 async def ticker_events(
     watch: TickerWatch, max_seconds: float = 300.0, heartbeat_seconds: float = 15.0
-) -> AsyncIterator[str]:
+) -> AsyncGenerator[str, None]:
     """The current ticker at once, then each new one; ends after `max_seconds` (the browser
     reconnects by itself)."""
     watch.start()

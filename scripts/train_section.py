@@ -16,7 +16,7 @@ import json
 import math
 import statistics
 import sys
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -320,7 +320,7 @@ def to_json(model: SectionModel) -> str:
 def repeated_cv(articles: Sequence[CorpusArticle], params: Params) -> dict[str, float]:
     """Mean macro-F1 of `REPEATS` differently seeded cross-validations, per reading and blend."""
     readings = Readings.of(articles, params)
-    totals: Counter[str] = Counter()
+    totals: defaultdict[str, float] = defaultdict(float)
     for r in range(REPEATS):
         folds = cross_validate(readings, articles, params, r)
         totals[WORDS] += _argmax_f1(list(zip(folds.words, folds.gold, strict=True)))

@@ -78,7 +78,8 @@ class RunningSystem:
             raise AssertionError(f"{exc}; last status {self.status(article_id)}\n{logs}") from None
 
     def get(self, path: str) -> httpx.Response:
-        return self.client.get(path)
+        response: httpx.Response = self.client.get(path)
+        return response
 
 
 def _backend_urls(stack: ExitStack, backend: str, prefix: str) -> tuple[str | None, str | None]:

@@ -396,8 +396,13 @@ def test_up_serves_submit_publishes_and_ctrl_c_stops_everything(
 
     # Given `nashr up` answering on its port with an API, a worker and beat under it
     wait_until(lambda: _healthy(base, process, log), 90, "nashr up to answer /health")
+
+    def three_children() -> dict[int, str] | None:
+        found = _descendants(process.pid)
+        return found if len(found) >= 3 else None
+
     children = wait_until(
-        lambda: (found := _descendants(process.pid)) and len(found) >= 3 and found,
+        three_children,
         30,
         "the API, worker and beat processes",
     )
@@ -474,8 +479,13 @@ def test_a_killed_nashr_up_takes_its_children_with_it(
     # Given `nashr up` running with its API, worker and beat
     process, base, log = nashr_up
     wait_until(lambda: _healthy(base, process, log), 90, "nashr up to answer /health")
+
+    def three_children() -> dict[int, str] | None:
+        found = _descendants(process.pid)
+        return found if len(found) >= 3 else None
+
     children = wait_until(
-        lambda: (found := _descendants(process.pid)) and len(found) >= 3 and found,
+        three_children,
         30,
         "the API, worker and beat processes",
     )

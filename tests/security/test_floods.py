@@ -128,7 +128,8 @@ def test_idle_sockets_and_streams_do_not_starve_readers(server: Server) -> None:
     streams: list[httpx.Response] = []
     refused = 0
     with ExitStack() as stack:
-        stack.callback(lambda: [s.close() for s in flood])
+        for idle in flood:
+            stack.callback(idle.close)
         transport = httpx.HTTPTransport(local_address=STREAMER)
         streamer = stack.enter_context(httpx.Client(transport=transport, timeout=5))
         for _ in range(STREAMS_PER_ADDRESS + 6):

@@ -18,6 +18,7 @@ from pipeline.domain.states import Status, Step
 from pipeline.domain.validate import validate
 from pipeline.render.pages import render_article_json, render_article_page
 from pipeline.services.publishing import Publisher
+from pipeline.services.runtime import Services
 from pipeline.store import ArticleStore
 from pipeline.store.publishing import PublishStore
 from pipeline.store.reports import ImageReports, ReportStore
@@ -37,7 +38,8 @@ def make_live(api: SecureApi, payload: dict[str, Any]) -> int:
 
 def live(api: SecureApi, article_id: int) -> PublishedArticle:
     """The live version as readers get it, with the images they have had hidden."""
-    found = api.app.state.services.publisher.live_article(article_id)
+    services: Services = api.app.state.services
+    found = services.publisher.live_article(article_id)
     assert found is not None
     return found[1]
 
