@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.integration.conftest import Api
+from tests.api import Api
 from tests.system import SEED_ARTICLE
 
 REQUIRED = ("title", "body", "source_url", "source_name")

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import Api
+from tests.api import Api
 from tests.integration.submissions import (
     REQUIRED,
     SCRIPT,

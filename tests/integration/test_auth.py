@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from pipeline.store.schema import tokens
 from pipeline.store.tokens import Role
-from tests.integration.conftest import Api
+from tests.api import Api
 from tests.system import SEED_ARTICLE
 
 pytestmark = pytest.mark.integration

@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 
 from pipeline.store.outputs import outputs
 from pipeline.store.schema import article_versions, articles, outbox
-from tests.security.harness import SecureApi, secure_api
+from tests.api import Api, serving_api
 
 pytestmark = pytest.mark.integration
 
@@ -69,13 +69,13 @@ assert sum(plan.minimum for plan in PLANS) >= 440
 
 
 @pytest.fixture(scope="module")
-def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecureApi]:
+def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     # The report limit is lifted so the fuzzer reaches the endpoint's logic, not only its 429.
-    with secure_api(tmp_path_factory.mktemp("fuzz"), report_rate=10_000) as api:
+    with serving_api(tmp_path_factory.mktemp("fuzz"), report_rate=10_000) as api:
         yield api
 
 
-def test_the_schema_describes_every_operation_and_problem(fuzzed: SecureApi) -> None:
+def test_the_schema_describes_every_operation_and_problem(fuzzed: Api) -> None:
     schema = fuzzed.client.get("/openapi.json").json()
     assert set(schema["paths"]) >= {"/articles", "/articles/{article_id}", REPORTS, "/health"}
     submit = schema["paths"]["/articles"]["post"]
@@ -101,7 +101,7 @@ def _assert_problem_body(response: Any, where: str) -> None:
         assert problem["field"] and problem["reason"], (where, problem)
 
 
-def _assert_nothing_half_written(api: SecureApi) -> None:
+def _assert_nothing_half_written(api: Api) -> None:
     """Each article has versions 1..current, each version its outbox row; no strays."""
     with api.engine.connect() as db:
         heads = dict(db.execute(select(articles.c.id, articles.c.current_version)).all())
@@ -118,7 +118,7 @@ def _assert_nothing_half_written(api: SecureApi) -> None:
     assert published == 0, "no worker ran, so nothing published"
 
 
-def _runner(api: SecureApi, plan: Plan) -> Callable[[], None]:
+def _runner(api: Api, plan: Plan) -> Callable[[], None]:
     schema = schemathesis.openapi.from_asgi("/openapi.json", api.app)
     operation = schema[plan.path][plan.method]
     headers = api.editor if plan.who.startswith("editor") else {}
@@ -147,7 +147,7 @@ def _runner(api: SecureApi, plan: Plan) -> Callable[[], None]:
 
 @pytest.mark.parametrize("plan", PLANS, ids=[plan.name for plan in PLANS])
 def test_generated_requests_never_5xx_and_every_4xx_names_the_problem(
-    fuzzed: SecureApi, plan: Plan
+    fuzzed: Api, plan: Plan
 ) -> None:
     _runner(fuzzed, plan)()
     assert CASES[plan.name] >= plan.minimum, CASES
@@ -162,7 +162,7 @@ POSTGRES_PLANS = [
 
 def test_postgres_stores_whatever_the_schema_lets_through(tmp_path: Path) -> None:
     """PostgreSQL refuses what SQLite stores (NUL in JSON text); that must be a 4xx, not 500."""
-    with secure_api(tmp_path, database="postgres", report_rate=10_000) as api:
+    with serving_api(tmp_path, database="postgres", report_rate=10_000) as api:
         for plan in POSTGRES_PLANS:
             original = plan.name
             _runner(api, plan)()
@@ -170,7 +170,7 @@ def test_postgres_stores_whatever_the_schema_lets_through(tmp_path: Path) -> Non
         _assert_nothing_half_written(api)
 
 
-def test_the_fuzzer_sent_at_least_500_requests(fuzzed: SecureApi, tmp_path: Path) -> None:
+def test_the_fuzzer_sent_at_least_500_requests(fuzzed: Api, tmp_path: Path) -> None:
     """Runs after the parametrized tests (file order); alone it has nothing to count."""
     if not all(plan.name in CASES for plan in PLANS):
         pytest.skip("run the whole module to count")

@@ -22,7 +22,7 @@ from pipeline.services.runtime import Services
 from pipeline.store import ArticleStore
 from pipeline.store.publishing import PublishStore
 from pipeline.store.reports import ImageReports, ReportStore
-from tests.security.harness import SecureApi, secure_api
+from tests.api import Api, serving_api
 from tests.security.inert import parse_document, script_texts
 from tests.security.pure import SITE
 from tests.security.xss import BASE
@@ -32,11 +32,11 @@ pytestmark = pytest.mark.integration
 RATE = 5
 
 
-def make_live(api: SecureApi, payload: dict[str, Any]) -> int:
+def make_live(api: Api, payload: dict[str, Any]) -> int:
     return make_live_in(api.app.state.articles, payload)
 
 
-def live(api: SecureApi, article_id: int) -> PublishedArticle:
+def live(api: Api, article_id: int) -> PublishedArticle:
     """The live version as readers get it, with the images they have had hidden."""
     services: Services = api.app.state.services
     found = services.publisher.live_article(article_id)
@@ -67,14 +67,14 @@ def reports_path(article_id: object, index: object) -> str:
     return f"/articles/{article_id}/images/{index}/reports"
 
 
-def from_address(api: SecureApi, address: str) -> TestClient:
+def from_address(api: Api, address: str) -> TestClient:
     """A client that the API sees at `address`: the limiter keys on it."""
     return TestClient(api.app, raise_server_exceptions=False, client=(address, 40000))
 
 
 @pytest.fixture
-def api(tmp_path: Path) -> Iterator[SecureApi]:
-    with secure_api(tmp_path, report_rate=RATE) as running:
+def api(tmp_path: Path) -> Iterator[Api]:
+    with serving_api(tmp_path, report_rate=RATE) as running:
         yield running
 
 
@@ -86,7 +86,7 @@ TWO_IMAGES = BASE | {
 }
 
 
-def test_a_reader_reports_an_image_without_a_token(api: SecureApi) -> None:
+def test_a_reader_reports_an_image_without_a_token(api: Api) -> None:
     article_id = make_live(api, TWO_IMAGES)
     reader = from_address(api, "198.51.100.7")
 
@@ -97,7 +97,7 @@ def test_a_reader_reports_an_image_without_a_token(api: SecureApi) -> None:
     assert ReportStore(api.engine).counts(article_id) == {1: 1}
 
 
-def test_reports_count_and_editors_see_them_against_the_threshold(api: SecureApi) -> None:
+def test_reports_count_and_editors_see_them_against_the_threshold(api: Api) -> None:
     # Given a live article and readers at different addresses
     article_id = make_live(api, TWO_IMAGES)
     threshold = api.settings.image_report_threshold
@@ -115,7 +115,7 @@ def test_reports_count_and_editors_see_them_against_the_threshold(api: SecureApi
     ]
 
 
-def test_the_page_button_and_script_reach_the_endpoint(api: SecureApi) -> None:
+def test_the_page_button_and_script_reach_the_endpoint(api: Api) -> None:
     """Do what the page's script does with each report button: POST to the URL it builds."""
     article_id = make_live(api, TWO_IMAGES)
     article = live(api, article_id)
@@ -137,7 +137,7 @@ def test_the_page_button_and_script_reach_the_endpoint(api: SecureApi) -> None:
     assert ReportStore(api.engine).counts(article_id) == {0: 1, 1: 1}
 
 
-def test_one_client_is_limited_and_others_are_not(api: SecureApi) -> None:
+def test_one_client_is_limited_and_others_are_not(api: Api) -> None:
     article_id = make_live(api, TWO_IMAGES)
     flooder = from_address(api, "203.0.113.9")
 
@@ -153,7 +153,7 @@ def test_one_client_is_limited_and_others_are_not(api: SecureApi) -> None:
     assert from_address(api, "203.0.113.10").post(reports_path(article_id, 0)).status_code == 202
 
 
-def test_refused_and_unknown_reports_count_against_the_limit(api: SecureApi) -> None:
+def test_refused_and_unknown_reports_count_against_the_limit(api: Api) -> None:
     """Probing for ids costs the same budget as reporting: no free enumeration."""
     prober = from_address(api, "203.0.113.20")
     answers = [prober.post(reports_path(10_000 + n, 0)).status_code for n in range(RATE + 1)]
@@ -175,7 +175,7 @@ def test_refused_and_unknown_reports_count_against_the_limit(api: SecureApi) -> 
         pytest.param("no-images", 0, id="article-without-images"),
     ],
 )
-def test_an_image_no_reader_can_see_is_404(api: SecureApi, article: object, index: int) -> None:
+def test_an_image_no_reader_can_see_is_404(api: Api, article: object, index: int) -> None:
     live = make_live(api, TWO_IMAGES)
     ids = {
         "live": live,
@@ -214,7 +214,7 @@ def test_an_image_no_reader_can_see_is_404(api: SecureApi, article: object, inde
         "/articles/<script>/images/0/reports",
     ],
 )
-def test_hostile_path_parameters_write_nothing_and_never_5xx(api: SecureApi, path: str) -> None:
+def test_hostile_path_parameters_write_nothing_and_never_5xx(api: Api, path: str) -> None:
     live = make_live(api, TWO_IMAGES)
     before = api.snapshot()
     response = api.client.post(path)
@@ -227,7 +227,7 @@ def test_hostile_path_parameters_write_nothing_and_never_5xx(api: SecureApi, pat
     assert ReportStore(api.engine).counts(live) == {}
 
 
-def test_a_report_writes_its_counter_and_nothing_else(api: SecureApi) -> None:
+def test_a_report_writes_its_counter_and_nothing_else(api: Api) -> None:
     # Given a live article, every row of every table, and every file in the data dir
     article_id = make_live(api, TWO_IMAGES)
     data_dir = api.settings.data_dir
@@ -270,7 +270,7 @@ def test_the_limiter_slides_and_forgets_the_least_recent_client() -> None:
     assert "a" not in limiter._events and len(limiter._events) == 3
 
 
-def test_a_reader_who_reports_again_is_counted_once(api: SecureApi) -> None:
+def test_a_reader_who_reports_again_is_counted_once(api: Api) -> None:
     article_id = make_live(api, TWO_IMAGES)
     reader = from_address(api, "198.51.100.60")
 
@@ -285,7 +285,7 @@ def test_a_reader_who_reports_again_is_counted_once(api: SecureApi) -> None:
     assert "198.51.100.60" not in repr(api.snapshot()) + repr(_report_rows(api))
 
 
-def _report_rows(api: SecureApi) -> list[tuple[object, ...]]:
+def _report_rows(api: Api) -> list[tuple[object, ...]]:
     from sqlalchemy import select
 
     from pipeline.store.reports import image_report_readers
@@ -294,7 +294,7 @@ def _report_rows(api: SecureApi) -> list[tuple[object, ...]]:
         return [tuple(row) for row in db.execute(select(image_report_readers))]
 
 
-def test_at_the_threshold_the_image_is_hidden_from_every_view(api: SecureApi) -> None:
+def test_at_the_threshold_the_image_is_hidden_from_every_view(api: Api) -> None:
     # Given a live article with two images, shown to readers
     article_id = make_live(api, TWO_IMAGES)
     threshold = api.settings.image_report_threshold
@@ -328,7 +328,7 @@ def test_at_the_threshold_the_image_is_hidden_from_every_view(api: SecureApi) ->
     assert reports.due_for_republish(10) == [(article_id, 1)]
 
 
-def test_a_new_version_with_another_image_in_that_place_shows_it(api: SecureApi) -> None:
+def test_a_new_version_with_another_image_in_that_place_shows_it(api: Api) -> None:
     # Given an article whose first image readers have hidden
     first = TWO_IMAGES | {"external_id": "image-swap"}
     article_id = make_live(api, first)
@@ -352,7 +352,7 @@ def test_a_new_version_with_another_image_in_that_place_shows_it(api: SecureApi)
     assert ReportStore(api.engine).summary(article_id)[0] == ImageReports(count=1, hidden=False)
 
 
-def test_ipv6_addresses_in_one_64_are_one_reader(api: SecureApi) -> None:
+def test_ipv6_addresses_in_one_64_are_one_reader(api: Api) -> None:
     # Given a live article, and one subscriber's /64 with many addresses in it
     article_id = make_live(api, TWO_IMAGES)
     first = from_address(api, "2001:db8:7:1::10")
@@ -373,7 +373,7 @@ def test_ipv6_addresses_in_one_64_are_one_reader(api: SecureApi) -> None:
     assert other.post(reports_path(article_id, 0)).json()["status"] == "received"
 
 
-def test_the_tables_hold_no_address_nor_its_plain_hash(api: SecureApi) -> None:
+def test_the_tables_hold_no_address_nor_its_plain_hash(api: Api) -> None:
     import hashlib
 
     article_id = make_live(api, TWO_IMAGES)

@@ -24,7 +24,7 @@ from ops.supervisor import api_command
 from pipeline.store import connect
 from pipeline.store.migrate import upgrade
 from pipeline.store.tokens import Role, TokenStore
-from tests.security.harness import SecureApi, secure_api
+from tests.api import Api, serving_api
 from tests.services import ROOT, unique_name, wait_until
 from tests.system import SEED_ARTICLE
 
@@ -290,12 +290,12 @@ def test_an_oversized_declared_body_to_the_public_endpoint_is_413(server: Server
 
 
 @pytest.fixture(scope="module")
-def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecureApi]:
-    with secure_api(tmp_path_factory.mktemp("odd")) as running:
+def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+    with serving_api(tmp_path_factory.mktemp("odd")) as running:
         yield running
 
 
-def test_a_compressed_body_is_not_inflated(api: SecureApi) -> None:
+def test_a_compressed_body_is_not_inflated(api: Api) -> None:
     """No Content-Encoding is honoured, so a gzip bomb is only its compressed bytes."""
     bomb = gzip.compress(b"[" * 5_000_000)
     before = api.counts()
@@ -312,7 +312,7 @@ def test_a_compressed_body_is_not_inflated(api: SecureApi) -> None:
     "content_type",
     ["application/json; charset=utf-16", "application/json-patch+json", "text/json", "*/*"],
 )
-def test_lookalike_json_content_types(api: SecureApi, content_type: str) -> None:
+def test_lookalike_json_content_types(api: Api, content_type: str) -> None:
     response = api.client.post(
         "/articles",
         content=json.dumps(SEED_ARTICLE).encode(),
@@ -322,7 +322,7 @@ def test_lookalike_json_content_types(api: SecureApi, content_type: str) -> None
     assert response.headers["content-type"].startswith("application/json")
 
 
-def test_a_body_of_many_unknown_fields_gets_a_short_answer(api: SecureApi) -> None:
+def test_a_body_of_many_unknown_fields_gets_a_short_answer(api: Api) -> None:
     """50,000 unknown keys: refused by shape, and the reply lists 50 of them and a count, so
     a request never buys a reply bigger than itself."""
     many = "{" + ",".join(f'"k{n}": 0' for n in range(50_000)) + "}"

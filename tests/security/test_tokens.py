@@ -20,7 +20,7 @@ from sqlalchemy import event, select
 
 from pipeline.store.schema import metadata
 from pipeline.store.tokens import Role, TokenStore
-from tests.security.harness import SecureApi, secure_api
+from tests.api import Api, serving_api
 from tests.system import SEED_ARTICLE
 
 pytestmark = pytest.mark.integration
@@ -30,11 +30,11 @@ NASHR = shutil.which("nashr", path=str(Path(sys.executable).parent)) or shutil.w
 
 @pytest.fixture(params=["sqlite", "postgres"], scope="module")
 def api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    with secure_api(tmp_path_factory.mktemp("tokens"), request.param) as running:
+    with serving_api(tmp_path_factory.mktemp("tokens"), request.param) as running:
         yield running
 
 
-def nashr(api: SecureApi, *args: str) -> subprocess.CompletedProcess[str]:
+def nashr(api: Api, *args: str) -> subprocess.CompletedProcess[str]:
     """The operator's command, in its own process, on the API's database."""
     assert NASHR is not None, "the nashr console script is not installed"
     env = {k: v for k, v in os.environ.items() if not k.startswith("NASHR_")}
@@ -46,7 +46,7 @@ def nashr(api: SecureApi, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def every_stored_value(api: SecureApi) -> list[str]:
+def every_stored_value(api: Api) -> list[str]:
     """Every cell of every table, as text: where a leaked plaintext would show."""
     with api.engine.connect() as db:
         return [
@@ -59,9 +59,7 @@ def every_stored_value(api: SecureApi) -> list[str]:
 # -- random -----------------------------------------------------------------------------------
 
 
-def test_tokens_come_from_the_secrets_module(
-    api: SecureApi, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_tokens_come_from_the_secrets_module(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     drawn: list[int] = []
     real = secrets.token_urlsafe
 
@@ -76,7 +74,7 @@ def test_tokens_come_from_the_secrets_module(
     assert token.startswith("nashr_") and len(token) == len("nashr_") + 43
 
 
-def test_tokens_never_repeat_and_look_random(api: SecureApi) -> None:
+def test_tokens_never_repeat_and_look_random(api: Api) -> None:
     tokens = [api.tokens.create(f"bulk-{n}", Role.EDITOR) for n in range(50)]
     assert len(set(tokens)) == 50
     bodies = "".join(t.removeprefix("nashr_") for t in tokens)
@@ -87,7 +85,7 @@ def test_tokens_never_repeat_and_look_random(api: SecureApi) -> None:
 # -- stored only as hashes ----------------------------------------------------------------------
 
 
-def test_the_database_never_holds_a_plaintext_token(api: SecureApi) -> None:
+def test_the_database_never_holds_a_plaintext_token(api: Api) -> None:
     created = [api.tokens.create(f"stored-{role}", role) for role in Role]
     for token in [api.editor_token, api.operator_token, *created]:
         body = token.removeprefix("nashr_")
@@ -108,7 +106,7 @@ def _read_elsewhere(path: Path) -> bytes:
     return subprocess.run(["cat", str(path)], capture_output=True, check=True).stdout
 
 
-def test_verifying_sends_only_the_digest_to_the_database(api: SecureApi) -> None:
+def test_verifying_sends_only_the_digest_to_the_database(api: Api) -> None:
     sent: list[str] = []
 
     def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
@@ -125,9 +123,7 @@ def test_verifying_sends_only_the_digest_to_the_database(api: SecureApi) -> None
     assert sent and not [s for s in sent if body in s or body[:-1] in s]
 
 
-def test_digests_are_compared_in_constant_time(
-    api: SecureApi, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_digests_are_compared_in_constant_time(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     compared: list[tuple[str, str]] = []
     real = hmac.compare_digest
 
@@ -145,7 +141,7 @@ def test_digests_are_compared_in_constant_time(
 # -- revocable, at once ----------------------------------------------------------------------
 
 
-def test_a_token_revoked_with_the_cli_fails_on_the_next_request(api: SecureApi) -> None:
+def test_a_token_revoked_with_the_cli_fails_on_the_next_request(api: Api) -> None:
     # Given a token made with the CLI, which the API accepts
     created = nashr(api, "token", "create", "--name", "leaving-editor", "--role", "editor")
     assert created.returncode == 0, created.stderr
@@ -182,7 +178,7 @@ def test_a_token_revoked_with_the_cli_fails_on_the_next_request(api: SecureApi) 
         pytest.param(lambda t: t + "\x00", id="nul-suffix"),
     ],
 )
-def test_a_token_almost_right_is_wrong(api: SecureApi, change: Any) -> None:
+def test_a_token_almost_right_is_wrong(api: Api, change: Any) -> None:
     """(Spaces around it are not: HTTP strips them from a header value before anyone reads it.)"""
     before = api.counts()
     response = api.client.post(
@@ -197,7 +193,7 @@ def test_a_token_almost_right_is_wrong(api: SecureApi, change: Any) -> None:
 # -- roles -------------------------------------------------------------------------------------
 
 
-def test_the_only_ways_to_change_anything_over_http(api: SecureApi) -> None:
+def test_the_only_ways_to_change_anything_over_http(api: Api) -> None:
     """Submitting and taking down (editors), and reporting an image (anyone, its counters). Ops
     actions — retry, republish, tokens, migrate — exist only in the operator's shell, so no HTTP
     route takes an operator token to change state."""
@@ -215,7 +211,7 @@ def test_the_only_ways_to_change_anything_over_http(api: SecureApi) -> None:
     }
 
 
-def test_an_editor_submits_and_an_operator_cannot(api: SecureApi) -> None:
+def test_an_editor_submits_and_an_operator_cannot(api: Api) -> None:
     before = api.counts()
     refused = api.client.post("/articles", json=SEED_ARTICLE, headers=api.operator)
     assert refused.status_code == 403 and "editor" in refused.json()["detail"][0]["reason"]
@@ -240,7 +236,7 @@ def test_an_editor_submits_and_an_operator_cannot(api: SecureApi) -> None:
     ],
 )
 def test_no_token_reaches_an_ops_action_over_http(
-    api: SecureApi, who: str, method: str, path: str
+    api: Api, who: str, method: str, path: str
 ) -> None:
     api.client.post("/articles", json=SEED_ARTICLE, headers=api.editor)
     before = api.counts()
@@ -249,7 +245,7 @@ def test_no_token_reaches_an_ops_action_over_http(
     assert api.counts() == before
 
 
-def test_the_api_never_logs_a_token(api: SecureApi, caplog: pytest.LogCaptureFixture) -> None:
+def test_the_api_never_logs_a_token(api: Api, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.DEBUG):
         api.client.post("/articles", json=SEED_ARTICLE, headers=api.editor)
         api.client.post("/articles", json=SEED_ARTICLE, headers={"Authorization": "Bearer nashr_x"})

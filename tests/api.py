@@ -1,4 +1,5 @@
-"""An API of its own for each security test: real stores, real tokens, no workers."""
+"""The API in-process on a real database, with real tokens and no workers: for the tests of
+what it accepts, refuses and serves."""
 
 from __future__ import annotations
 
@@ -17,13 +18,16 @@ from ingest.app import create_app
 from pipeline.store import connect
 from pipeline.store.migrate import upgrade
 from pipeline.store.reports import image_report_readers, image_reports
-from pipeline.store.schema import metadata
+from pipeline.store.schema import article_versions, articles, metadata, outbox
 from pipeline.store.tokens import Role, TokenStore
 from tests.services import postgres_database, unique_name
 
+SUBMISSION_TABLES = (articles, article_versions, outbox)
+"""What an accepted submission writes to."""
+
 
 @dataclass
-class SecureApi:
+class Api:
     settings: Settings
     app: FastAPI
     client: TestClient
@@ -39,6 +43,14 @@ class SecureApi:
     @property
     def operator(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.operator_token}"}
+
+    def rows(self) -> tuple[int, ...]:
+        """Rows in the tables an accepted submission writes to."""
+        with self.engine.connect() as db:
+            return tuple(
+                db.execute(select(func.count()).select_from(table)).scalar_one()
+                for table in SUBMISSION_TABLES
+            )
 
     def counts(self) -> dict[str, int]:
         """Rows per table, every table the schema knows (reports included)."""
@@ -57,9 +69,20 @@ class SecureApi:
                 if table not in (image_reports, image_report_readers)
             }
 
+    def submission(self, article_id: int, version: int) -> dict[str, Any]:
+        """A version's submission as stored."""
+        with self.engine.connect() as db:
+            stored: dict[str, Any] = db.execute(
+                select(article_versions.c.submission).where(
+                    article_versions.c.article_id == article_id,
+                    article_versions.c.version == version,
+                )
+            ).scalar_one()
+        return stored
+
 
 @contextmanager
-def secure_api(data_dir: Path, database: str = "sqlite", **settings: Any) -> Iterator[SecureApi]:
+def serving_api(data_dir: Path, database: str = "sqlite", **settings: Any) -> Iterator[Api]:
     """Migrate, make an editor and an operator token, and serve the app in-process."""
     with ExitStack() as stack:
         values: dict[str, Any] = {"data_dir": data_dir, "queue_prefix": unique_name("t")}
@@ -70,9 +93,9 @@ def secure_api(data_dir: Path, database: str = "sqlite", **settings: Any) -> Ite
         engine = connect(config.database)
         stack.callback(engine.dispose)
         tokens = TokenStore(engine)
-        editor = tokens.create("security-editor", Role.EDITOR)
-        operator = tokens.create("security-operator", Role.OPERATOR)
+        editor = tokens.create("test-editor", Role.EDITOR)
+        operator = tokens.create("test-operator", Role.OPERATOR)
         app = create_app(config)
         stack.callback(app.state.articles.engine.dispose)
         client = stack.enter_context(TestClient(app, raise_server_exceptions=False))
-        yield SecureApi(config, app, client, engine, tokens, editor, operator)
+        yield Api(config, app, client, engine, tokens, editor, operator)
