@@ -12,9 +12,9 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from ingest.auth import AnyCaller, Editor
-from ingest.errors import BadRequest, field_errors, problem_responses
+from ingest.errors import Refused, field_errors, problem_responses
 from pipeline.domain.errors import BrokerUnavailable
-from pipeline.domain.models import MAX_ARTICLE_ID, Submission, article_json_path, article_path
+from pipeline.domain.models import Submission, article_json_path, article_path, is_article_id
 from pipeline.store.records import ArticleStatus
 
 router = APIRouter()
@@ -27,18 +27,18 @@ _SUBMISSION_BODY = {
 
 def _parse_submission(raw: bytes, content_type: str) -> Submission:
     if content_type.split(";")[0].strip().lower() != "application/json":
-        raise BadRequest(415, [{"field": "content-type", "reason": "must be application/json"}])
+        raise Refused(415, [{"field": "content-type", "reason": "must be application/json"}])
     try:
         data: Any = json.loads(raw)
     except (ValueError, RecursionError) as exc:
         reason = "nested too deeply" if isinstance(exc, RecursionError) else "not valid JSON"
-        raise BadRequest(400, [{"field": "body", "reason": reason}]) from None
+        raise Refused(400, [{"field": "body", "reason": reason}]) from None
     if not isinstance(data, dict):
-        raise BadRequest(422, [{"field": "body", "reason": "must be a JSON object"}])
+        raise Refused(422, [{"field": "body", "reason": "must be a JSON object"}])
     try:
         return Submission.model_validate(data)
     except ValidationError as exc:
-        raise BadRequest(422, field_errors(exc)) from None
+        raise Refused(422, field_errors(exc)) from None
 
 
 @router.post(
@@ -72,13 +72,13 @@ async def unpublish_article(article_id: int, request: Request, _editor: Editor) 
     """Take an article down: every version stops and its page answers 410 now; the listings
     follow with the rebuild this sends (the sweeper sends it again if the broker is away).
     Taking down again is harmless; a new submission publishes it again."""
-    if not 0 < article_id <= MAX_ARTICLE_ID:
-        raise BadRequest(404, [{"field": "id", "reason": "no such article"}])
+    if not is_article_id(article_id):
+        raise Refused(404, [{"field": "id", "reason": "no such article"}])
     state = request.app.state
     taken = await run_in_threadpool(state.services.takedowns.unpublish, article_id)
     found: ArticleStatus | None = await run_in_threadpool(state.articles.status, article_id)
     if taken is None or found is None:
-        raise BadRequest(404, [{"field": "id", "reason": "no such article"}])
+        raise Refused(404, [{"field": "id", "reason": "no such article"}])
     if taken.rebuild_delay is not None:
         with suppress(BrokerUnavailable):
             await run_in_threadpool(state.dispatcher.send_rebuild, taken.rebuild_delay)
@@ -90,12 +90,12 @@ async def unpublish_article(article_id: int, request: Request, _editor: Editor) 
 
 @router.get("/articles/{article_id}", responses=problem_responses(401, 403, 404, 422, 503))
 def article_status(article_id: int, request: Request, _caller: AnyCaller) -> dict[str, Any]:
-    if not 0 < article_id <= MAX_ARTICLE_ID:
-        raise BadRequest(404, [{"field": "id", "reason": "no such article"}])
+    if not is_article_id(article_id):
+        raise Refused(404, [{"field": "id", "reason": "no such article"}])
     state = request.app.state
     found: ArticleStatus | None = state.articles.status(article_id)
     if found is None:
-        raise BadRequest(404, [{"field": "id", "reason": "no such article"}])
+        raise Refused(404, [{"field": "id", "reason": "no such article"}])
     threshold = state.settings.image_report_threshold
     reports = [
         {

@@ -35,8 +35,9 @@ def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {code: {"model": Problems} for code in codes}
 
 
-class BadRequest(Exception):
-    """A body that is not what the endpoint takes; carries (field, reason) pairs."""
+class Refused(Exception):
+    """Any request nashr will not serve (415, 400, 404, 422, 429): carries (field, reason) pairs
+    for the client, and the status that says which."""
 
     def __init__(
         self,
@@ -62,8 +63,8 @@ def field_errors(exc: ValidationError | RequestValidationError) -> list[dict[str
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(BadRequest)
-    async def _bad_request(_: Request, exc: BadRequest) -> JSONResponse:
+    @app.exception_handler(Refused)
+    async def _bad_request(_: Request, exc: Refused) -> JSONResponse:
         return JSONResponse(
             {"detail": exc.problems}, status_code=exc.status_code, headers=exc.headers
         )

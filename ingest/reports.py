@@ -14,8 +14,8 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from ingest.errors import BadRequest, problem_responses
-from pipeline.domain.models import MAX_ARTICLE_ID, MAX_IMAGES
+from ingest.errors import Refused, problem_responses
+from pipeline.domain.models import MAX_IMAGES, is_article_id
 from pipeline.domain.readers import reader_address, reader_key
 
 router = APIRouter()
@@ -32,13 +32,13 @@ async def report_image(article_id: int, image_index: int, request: Request) -> J
     client = reader_address(request.client.host if request.client else "unknown")
     wait = state.report_limiter.allow(client)
     if wait:
-        raise BadRequest(
+        raise Refused(
             429,
             [{"field": "client", "reason": "too many reports; try again later"}],
             headers={"Retry-After": str(math.ceil(wait))},
         )
-    if not (0 < article_id <= MAX_ARTICLE_ID and 0 <= image_index < MAX_IMAGES):
-        raise BadRequest(404, [{"field": "image", "reason": "no such image"}])
+    if not (is_article_id(article_id) and 0 <= image_index < MAX_IMAGES):
+        raise Refused(404, [{"field": "image", "reason": "no such image"}])
     threshold = state.settings.image_report_threshold
     report = await run_in_threadpool(
         state.reports.report,
@@ -48,7 +48,7 @@ async def report_image(article_id: int, image_index: int, request: Request) -> J
         threshold,
     )
     if report is None:
-        raise BadRequest(404, [{"field": "image", "reason": "no such image"}])
+        raise Refused(404, [{"field": "image", "reason": "no such image"}])
     status = "received" if report.counted else "already_received"
     return JSONResponse(
         {"article_id": article_id, "image_index": image_index, "status": status},

@@ -8,9 +8,9 @@ from typing import Annotated
 
 import typer
 
-from ops.commands import app, is_id, settings_for_command
+from ops.commands import app, settings_for_command
 from ops.wiring import make_services
-from pipeline.domain.models import MAX_IMAGES
+from pipeline.domain.models import MAX_IMAGES, is_article_id
 
 
 @app.command()
@@ -18,7 +18,7 @@ def status(article_id: int) -> None:
     """An article's status, steps and reasons, as JSON."""
     found = (
         make_services(settings_for_command()).articles.status(article_id)
-        if is_id(article_id)
+        if is_article_id(article_id)
         else None
     )
     if found is None:
@@ -107,7 +107,7 @@ def republish(
     if article_id is None:
         services.listings.rebuild()
         typer.echo("listings rebuilt")
-    elif not is_id(article_id) or not services.publisher.republish(article_id):
+    elif not is_article_id(article_id) or not services.publisher.republish(article_id):
         typer.echo(f"article {article_id} is not published", err=True)
         raise typer.Exit(1)
     else:
@@ -119,7 +119,7 @@ def republish(
 def unpublish(article_id: Annotated[int, typer.Argument()]) -> None:
     """Take an article down now: its versions stop, its page answers 410, every listing drops it."""
     services = make_services(settings_for_command())
-    taken = services.takedowns.unpublish(article_id) if is_id(article_id) else None
+    taken = services.takedowns.unpublish(article_id) if is_article_id(article_id) else None
     if taken is None:
         typer.echo(f"no article {article_id}", err=True)
         raise typer.Exit(1)
@@ -134,7 +134,7 @@ def show_image(
 ) -> None:
     """Show again an image readers' reports have hidden, and republish its article."""
     services = make_services(settings_for_command())
-    if not (is_id(article_id) and 0 <= image_index < MAX_IMAGES) or not (
+    if not (is_article_id(article_id) and 0 <= image_index < MAX_IMAGES) or not (
         services.reports.show_again(article_id, image_index)
     ):
         typer.echo(f"image {image_index} of article {article_id} is not hidden", err=True)

@@ -6,7 +6,6 @@ import typer
 
 from config.logging import configure_logging
 from config.settings import Settings, get_settings
-from pipeline.domain.models import MAX_ARTICLE_ID
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="nashr: Arabic news publishing.")
 token_app = typer.Typer(no_args_is_help=True, help="API tokens (stored hashed).")
@@ -18,7 +17,3 @@ def settings_for_command() -> Settings:
     configure_logging(settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return settings
-
-
-def is_id(article_id: int) -> bool:
-    return 0 < article_id <= MAX_ARTICLE_ID

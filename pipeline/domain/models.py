@@ -24,6 +24,11 @@ SOURCE_LINK_LABEL = "انقر هنا لقراءة الخبر من مصدره"
 SOURCE_LINK_REL = "nofollow noopener"
 
 
+def is_article_id(value: int) -> bool:
+    """Whether `value` can name an article: ids are positive and fit the column."""
+    return 0 < value <= MAX_ARTICLE_ID
+
+
 class ImageIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -23,6 +23,7 @@ from pipeline.enrich.text import bounded_texts
 
 PlaceKind = Literal["country", "region", "city"]
 PLACES_FILE = "places.json"
+MAX_PLACES = 6
 TITLE_WEIGHT = 3
 """A place in the headline counts as three mentions in the body."""
 MEMO_SIZE = 1 << 15
@@ -72,7 +73,7 @@ class _Node:
 
 
 @dataclass(frozen=True, slots=True)
-class _Word:
+class _NameStart:
     """A word that can begin a name, bare or behind a clitic."""
 
     token: str
@@ -81,12 +82,12 @@ class _Word:
     """The name trie under each reading of the word, the bare reading first."""
 
 
-_Item = _Word | str | None
+_Item = _NameStart | str | None
 """A word that may begin a name, any other word as written, or None for punctuation."""
 
 
 @dataclass
-class _Memo:
+class _ChunkMemo:
     """Chunks read, in two generations: when the new one is full it becomes the old one, so the
     words a newsroom uses every day stay while rare ones fall out, at a dict lookup a hit."""
 
@@ -113,7 +114,7 @@ class Gazetteer:
     spellings: frozenset[str] = field(repr=False)
     """Every way to write each first word in plain letters ("الإمارات", "الامارات", ...): a word
     neither in it nor in it after a clitic starts no name, and is never folded or split."""
-    memo: _Memo = field(default_factory=_Memo, repr=False)
+    memo: _ChunkMemo = field(default_factory=_ChunkMemo, repr=False)
     """Chunks of text already read: news repeats its words, and `clitic_splits` is slow."""
 
     @classmethod
@@ -219,14 +220,14 @@ def _may_start(word: str, spellings: frozenset[str]) -> bool:
     )
 
 
-def _read_word(gazetteer: Gazetteer, token: str, plain: bool = False) -> _Word | str:
+def _read_word(gazetteer: Gazetteer, token: str, plain: bool = False) -> _NameStart | str:
     """The word as a possible start of names, or as written when it starts none."""
     plain = plain or _PLAIN_WORD.fullmatch(token) is not None
     if not _may_start(token if plain else arabic.normalize(token), gazetteer.spellings):
         return token
     readings = _readings(token)
     nodes = tuple(node for reading in readings if (node := gazetteer.roots.get(reading)))
-    return _Word(token, readings[0], nodes) if nodes else token
+    return _NameStart(token, readings[0], nodes) if nodes else token
 
 
 def _breaks(char: str) -> bool:
@@ -260,7 +261,7 @@ def _read_chunk(gazetteer: Gazetteer, chunk: str) -> tuple[_Item, ...]:
     return tuple(words)
 
 
-def _longest(word: _Word, words: Sequence[_Item], start: int) -> tuple[_Name, int] | None:
+def _longest(word: _NameStart, words: Sequence[_Item], start: int) -> tuple[_Name, int] | None:
     """The longest name starting at `start` and its length in words; the words after it are
     folded only while some name still fits."""
     folded: list[str | None] = []
@@ -284,21 +285,21 @@ def _longest(word: _Word, words: Sequence[_Item], start: int) -> tuple[_Name, in
 
 def _fold(words: Sequence[_Item], index: int) -> str | None:
     word = words[index] if index < len(words) else None
-    return word.folded if isinstance(word, _Word) else word and arabic.normalize(word)
+    return word.folded if isinstance(word, _NameStart) else word and arabic.normalize(word)
 
 
 def _spelt(name: _Name, word: _Item) -> bool:
-    text = word.token if isinstance(word, _Word) else word
+    text = word.token if isinstance(word, _NameStart) else word
     return not name.strict or (text is not None and text.endswith(_TA_MARBUTA))
 
 
 def _matches(words: Sequence[_Item]) -> Iterator[tuple[Place, int]]:
     """Places and where they start, reading left to right, the longest name at each word."""
     end = 0
-    is_word = map(isinstance, words, itertools.repeat(_Word))
+    is_word = map(isinstance, words, itertools.repeat(_NameStart))
     for i in itertools.compress(itertools.count(), is_word):
         word = words[i]
-        if i < end or not isinstance(word, _Word):
+        if i < end or not isinstance(word, _NameStart):
             continue
         found = _longest(word, words, i)
         if found is not None:
@@ -332,7 +333,7 @@ class _Seen:
 
 
 def find_places(
-    title: str, paragraphs: list[str], gazetteer: Gazetteer | None = None, limit: int = 8
+    title: str, paragraphs: list[str], gazetteer: Gazetteer | None = None, limit: int = MAX_PLACES
 ) -> list[Place]:
     """Up to `limit` places, the earliest and most mentioned first, each once."""
     gazetteer = gazetteer if gazetteer is not None else Gazetteer.load()

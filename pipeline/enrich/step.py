@@ -19,9 +19,6 @@ from pipeline.enrich.section import DEFAULT_THRESHOLD, SectionModel, classify
 from pipeline.enrich.tags import TermStats, extract_tags
 
 DEFAULT_SECTION_THRESHOLD = DEFAULT_THRESHOLD
-MAX_TAGS = 8
-MIN_TAGS = 5
-MAX_PLACES = 6
 
 
 @dataclass(frozen=True)
@@ -65,7 +62,7 @@ class Enrichment(BaseModel):
 
 def _places(article: CleanArticle, gazetteer: Gazetteer, editor: dict[str, str]) -> list[Tag]:
     """Places in the gazetteer's spelling, or the editor's where the editor tagged the place."""
-    found = find_places(article.title, article.paragraphs, gazetteer, limit=MAX_PLACES)
+    found = find_places(article.title, article.paragraphs, gazetteer)
     return [
         Tag(label=editor.get(place.slug, place.label), slug=place.slug, kind="place")
         for place in found
@@ -87,9 +84,7 @@ def enrich(
     place_slugs = {place.slug for place in places}
     tags = [
         tag
-        for tag in extract_tags(
-            article, models.terms, limit=MAX_TAGS, minimum=MIN_TAGS, taken=places
-        )
+        for tag in extract_tags(article, models.terms, taken=places)
         if tag.slug not in place_slugs
     ]
     guess = classify(

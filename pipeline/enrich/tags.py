@@ -16,6 +16,9 @@ from pipeline.domain.models import CleanArticle, Tag
 from pipeline.enrich import arabic
 from pipeline.enrich.text import bounded_texts
 
+MAX_TAGS = 8
+MIN_TAGS = 5
+"""Topics per article: at most eight, and five when the text has that many worth a listing."""
 TITLE_WEIGHT = 3
 TITLE_BONUS = 1.5
 """A word of the headline is what the story is about, however often the body repeats others."""
@@ -95,7 +98,7 @@ def _load_packaged() -> TermStats:
 
 
 @dataclass(frozen=True)
-class _Word:
+class _TermWord:
     label: str
     key: str
     prefixed: bool
@@ -107,7 +110,7 @@ class _Word:
 class _Reading:
     """One way to read a token: as `word`, if `needs_in_text` is empty or occurs in the text."""
 
-    word: _Word
+    word: _TermWord
     needs_in_text: str = ""
 
 
@@ -121,15 +124,15 @@ class _Analyser:
     def __init__(self, model: TermStats, counts: Counter[str]) -> None:
         self.model = model
         self.counts = counts
-        self.cache: dict[str, _Word] = {}
+        self.cache: dict[str, _TermWord] = {}
 
-    def word(self, token: str) -> _Word:
+    def word(self, token: str) -> _TermWord:
         cached = self.cache.get(token)
         if cached is None:
             cached = self.cache[token] = self._pick(self.model.readings(token))
         return cached
 
-    def _pick(self, readings: tuple[_Reading, ...]) -> _Word:
+    def _pick(self, readings: tuple[_Reading, ...]) -> _TermWord:
         for reading in readings:
             if not reading.needs_in_text or self.counts[reading.needs_in_text] > 0:
                 return reading.word
@@ -166,7 +169,7 @@ def _readings(model: TermStats, token: str) -> tuple[_Reading, ...]:
     return tuple(found)
 
 
-def _analyse(model: TermStats, token: str, bare: str, prefixed: bool) -> _Word:
+def _analyse(model: TermStats, token: str, bare: str, prefixed: bool) -> _TermWord:
     usable = not (
         _verb(model, bare)
         or arabic.is_number(bare)
@@ -176,7 +179,7 @@ def _analyse(model: TermStats, token: str, bare: str, prefixed: bool) -> _Word:
         or len(arabic.normalize(bare)) < (3 if arabic.is_arabic(bare) else 2)
     )
     particle = arabic.is_name_particle(bare)
-    return _Word(bare, arabic.stem(bare), prefixed, usable, particle)
+    return _TermWord(bare, arabic.stem(bare), prefixed, usable, particle)
 
 
 def _verb(model: TermStats, word: str) -> bool:
@@ -254,7 +257,7 @@ def _count(
     particles: set[str] = set()
     for index, (run_list, weight) in enumerate(runs):
         for run in run_list:
-            previous: _Word | None = None
+            previous: _TermWord | None = None
             for token in run:
                 word = analyser.word(token)
                 if word.usable:
@@ -337,8 +340,8 @@ def _editor_tags(article: CleanArticle) -> list[Tag]:
 def extract_tags(
     article: CleanArticle,
     model: TermStats | None = None,
-    limit: int = 8,
-    minimum: int = 5,
+    limit: int = MAX_TAGS,
+    minimum: int = MIN_TAGS,
     taken: Iterable[Tag] = (),
 ) -> list[Tag]:
     """Editor tags, then up to `limit` tags in all from the text, no two sharing a stem.
