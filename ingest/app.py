@@ -58,7 +58,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.ticker_watch = watch
     app.state.stream_seats = StreamSeats(settings.max_streams, settings.max_streams_per_address)
     app.state.report_limiter = SlidingWindowLimiter(settings.report_rate, window_seconds=60.0)
-    app.state.reader_secret = services.reports.reader_secret()
     app.state.dispatcher = Dispatcher(create_celery(settings), settings)
     install_error_handlers(app)
     app.include_router(articles_router)

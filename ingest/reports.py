@@ -40,12 +40,9 @@ async def report_image(article_id: int, image_index: int, request: Request) -> J
     if not (is_article_id(article_id) and 0 <= image_index < MAX_IMAGES):
         raise Refused(404, [{"field": "image", "reason": "no such image"}])
     threshold = state.settings.image_report_threshold
+    secret = await run_in_threadpool(state.reports.reader_secret)
     report = await run_in_threadpool(
-        state.reports.report,
-        article_id,
-        image_index,
-        reader_key(client, state.reader_secret),
-        threshold,
+        state.reports.report, article_id, image_index, reader_key(client, secret), threshold
     )
     if report is None:
         raise Refused(404, [{"field": "image", "reason": "no such image"}])

@@ -8,7 +8,7 @@ from kombu.entity import Exchange, Queue
 from config.celery import MAX_PRIORITY, STEP_QUEUES, celery_config
 from config.settings import Settings
 
-TASK_MODULES = ["tasks.steps", "tasks.jobs"]
+TASK_MODULES = ["tasks.steps", "tasks.jobs", "tasks.log_context"]
 
 
 def create_celery(settings: Settings) -> Celery:

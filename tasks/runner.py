@@ -10,7 +10,6 @@ from typing import Any
 
 from celery import Task
 
-from config.logging import task_context
 from pipeline.domain.errors import (
     ArticleRejected,
     BrokerUnavailable,
@@ -43,19 +42,7 @@ def backoff_seconds(retries: int, jitter: Callable[[], float] = random.random) -
 
 
 def run_step(task: Task, step: Step, article_id: int, version: int, body: StepBody) -> None:
-    runtime = get_runtime()
-    token = task_context.set(
-        {
-            "task_id": task.request.id,
-            "step": step.value,
-            "article_id": article_id,
-            "version": version,
-        }
-    )
-    try:
-        _run(task, runtime, step, article_id, version, body)
-    finally:
-        task_context.reset(token)
+    _run(task, get_runtime(), step, article_id, version, body)
 
 
 def _run(

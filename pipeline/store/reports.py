@@ -91,10 +91,17 @@ class ReportStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._secret: bytes | None = None
 
     def reader_secret(self) -> bytes:
-        """This deployment's key for reader hashes (every API process reads the same one)."""
-        return _reader_secret(self.engine)
+        """This deployment's key for reader hashes (every API process reads the same one).
+
+        Read on first use, not at start-up: an API whose database is down still starts and
+        answers 503, and the key never changes once made, so one read per process is enough.
+        """
+        if self._secret is None:
+            self._secret = _reader_secret(self.engine)
+        return self._secret
 
     def report(
         self, article_id: int, image_index: int, reader: str, threshold: int
