@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from config.settings import Settings
 from ingest.articles import router as articles_router
 from ingest.errors import install_error_handlers
+from ingest.headers import SecurityHeaders
 from ingest.limits import BodyDeadline, BodySizeLimit
 from ingest.live import StreamSeats, TickerWatch
 from ingest.live import router as live_router
@@ -86,4 +87,5 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(site_router)  # last: every path no route above took is the site's
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(BodyDeadline, seconds=settings.request_body_timeout_seconds)
+    app.add_middleware(SecurityHeaders)
     return app
