@@ -9,16 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from pipeline.domain.models import (
-    CleanArticle,
-    Image,
-    ListingEntry,
-    PublishedArticle,
-    Section,
-    SiteInfo,
-    SourceLink,
-    Tag,
-)
+from pipeline.domain.models import Image, ListingEntry, PublishedArticle, SiteInfo
 from pipeline.domain.outputs import HTML, JSON, Output
 from pipeline.render.entries import DEFAULT_ENTRY_BYTES, listing_entry
 from pipeline.render.pages import render_article_json, render_article_page
@@ -34,16 +25,18 @@ def article_for(
 ) -> PublishedArticle:
     """The version as readers will get it; an image readers have had hidden stays hidden as
     long as it is still the image in that place."""
-    content = CleanArticle.model_validate(record.content)
+    content, source = record.content, record.source
+    if content is None or source is None:
+        raise ValueError(f"version {record.version} of {record.article_id} is not sourced")
     return PublishedArticle(
         id=record.article_id,
         version=record.version,
         title=content.title,
         paragraphs=content.paragraphs,
-        tags=[Tag.model_validate(t) for t in record.tags or []],
-        section=Section.model_validate(record.section) if record.section else None,
+        tags=record.tags or [],
+        section=record.section,
         images=[_hidden_if_reported(i, image, hidden) for i, image in enumerate(content.images)],
-        source=SourceLink.model_validate(record.source),
+        source=source,
         breaking=content.breaking,
         category=content.category,
         published_at=first_published_at,
@@ -93,7 +86,7 @@ class Publisher:
 
     def _hidden(self, record: VersionRecord) -> dict[int, str | None]:
         """Readers can only have hidden an image the version has: most have none to ask about."""
-        if not (record.content or {}).get("images"):
+        if record.content is None or not record.content.images:
             return {}
         return self.store.hidden_images(record.article_id)
 

@@ -7,9 +7,9 @@ body, and hands on to the next step when the body says it moved the version.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from pipeline.domain.embargo import embargo_until
-from pipeline.domain.models import CleanArticle, Submission
 from pipeline.domain.source import attach_source
 from pipeline.domain.states import Status, Step
 from pipeline.domain.validate import validate
@@ -17,6 +17,8 @@ from pipeline.enrich.step import Models, enrich
 from pipeline.services.doorbell import Doorbell
 from pipeline.services.runtime import Services
 from pipeline.store.records import VersionRecord
+
+Loaded = TypeVar("Loaded")
 
 
 class Steps:
@@ -27,14 +29,13 @@ class Steps:
         self.settings = services.settings
 
     def validate(self, record: VersionRecord) -> bool:
-        submission = Submission.model_validate(record.submission)
-        clean = validate(submission, self.settings.max_body_bytes)
+        clean = validate(_loaded(record.submission, record), self.settings.max_body_bytes)
         return self.articles.advance(
             *_key(record), Step.VALIDATE, Status.VALIDATED, content=clean.model_dump(mode="json")
         )
 
     def enrich(self, record: VersionRecord) -> bool:
-        article = CleanArticle.model_validate(record.content)
+        article = _loaded(record.content, record)
         found = enrich(article, Models.load(), self.settings.section_threshold)
         return self.articles.advance(
             *_key(record),
@@ -45,7 +46,7 @@ class Steps:
         )
 
     def attach_source(self, record: VersionRecord) -> bool:
-        clean = CleanArticle.model_validate(record.content)
+        clean = _loaded(record.content, record)
         link = attach_source(clean).model_dump(mode="json")
         embargo = embargo_until(clean, datetime.now(UTC))
         if embargo is not None:
@@ -70,6 +71,13 @@ class Steps:
         elif delay is not None:
             self.doorbell.send_rebuild(delay)
         return False
+
+
+def _loaded(value: Loaded | None, record: VersionRecord) -> Loaded:
+    """What the store loads for this step: missing only if the row was damaged by hand."""
+    if value is None:
+        raise ValueError(f"version {record.version} of {record.article_id} lacks a stored value")
+    return value
 
 
 def _key(record: VersionRecord) -> tuple[int, int]:

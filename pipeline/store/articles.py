@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import Any, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy import Engine, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from pipeline.domain.models import Submission
+from pipeline.domain.models import CleanArticle, Section, SourceLink, Submission, Tag
 from pipeline.domain.states import STEP_INPUT, Status, Step, can_move
 from pipeline.store.database import one_statement, reading, transaction, utcnow
 from pipeline.store.events import record_event
@@ -73,6 +74,13 @@ def _claim_statement(dialect_name: str) -> Any:
             "updated_at": statement.excluded.updated_at,
         },
     ).returning(articles.c.id, articles.c.current_version)
+
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def _parsed(model: type[Model], stored: Any) -> Model | None:
+    return None if stored is None else model.model_validate(stored)
 
 
 _NEW_VERSION = insert(article_versions)
@@ -150,11 +158,11 @@ class ArticleStore(SweepQueries, ViewQueries, TakedownQueries):
             current_version=m["current_version"],
             live_version=m["live_version"],
             first_published_at=m["first_published_at"],
-            submission=m.get("submission") or {},
-            content=m.get("content"),
-            tags=m.get("tags"),
-            section=m.get("section"),
-            source=m.get("source"),
+            submission=_parsed(Submission, m.get("submission")),
+            content=_parsed(CleanArticle, m.get("content")),
+            tags=None if m.get("tags") is None else [Tag.model_validate(t) for t in m["tags"]],
+            section=_parsed(Section, m.get("section")),
+            source=_parsed(SourceLink, m.get("source")),
             reasons=m.get("reasons"),
             failed_step=m["failed_step"],
             updated_at=m["updated_at"],

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import Connection, insert
 
 from pipeline.store.schema import step_events
 
 
 def record_event(
-    db: Any,
+    db: Connection,
     article_id: int,
     version: int,
     step: str,

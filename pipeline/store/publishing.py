@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import DatabaseError, OperationalError
 
 from pipeline.domain.errors import PermanentError
-from pipeline.domain.models import ListingEntry
+from pipeline.domain.models import ListingEntry, Tag
 from pipeline.domain.outputs import Output
 from pipeline.domain.states import Status, Step
 from pipeline.store.articles import ArticleStore
@@ -52,7 +52,7 @@ _ADD_TAGS = insert(article_tags)
 
 
 def show_version(
-    db: Connection, article_id: int, version: int, first: datetime, tags: list[dict[str, Any]]
+    db: Connection, article_id: int, version: int, first: datetime, tags: list[Tag]
 ) -> bool:
     """The article now shows this version: its first publication time never moves, and its tag
     rows are the live version's. A version older than the live one changes nothing readers
@@ -69,16 +69,16 @@ def show_version(
     if first_published is None:
         return False
     db.execute(_CLEAR_TAGS, {"key_article": article_id})
-    unique = {tag["slug"]: tag for tag in tags}
+    unique = {tag.slug: tag for tag in tags}
     if unique:
         db.execute(
             _ADD_TAGS,
             [
                 {
                     "article_id": article_id,
-                    "slug": t["slug"],
-                    "label": t["label"],
-                    "kind": t["kind"],
+                    "slug": t.slug,
+                    "label": t.label,
+                    "kind": t.kind,
                     "first_published_at": first_published,
                 }
                 for t in unique.values()

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from pipeline.domain.models import CleanArticle, Section, SourceLink, Submission, Tag
 from pipeline.domain.states import Status, Step
 
 
@@ -19,7 +20,11 @@ class Accepted:
 
 @dataclass(frozen=True)
 class VersionRecord:
-    """One article version as a step sees it, with the article's current and live versions."""
+    """One article version as a step sees it, with the article's current and live versions.
+
+    Each stored value is parsed into its domain model; a value the step did not ask the store
+    for (see `ArticleStore.load`) is None.
+    """
 
     article_id: int
     version: int
@@ -27,11 +32,11 @@ class VersionRecord:
     current_version: int
     live_version: int | None
     first_published_at: datetime | None
-    submission: dict[str, Any]
-    content: dict[str, Any] | None
-    tags: list[dict[str, Any]] | None
-    section: dict[str, Any] | None
-    source: dict[str, Any] | None
+    submission: Submission | None
+    content: CleanArticle | None
+    tags: list[Tag] | None
+    section: Section | None
+    source: SourceLink | None
     reasons: list[str] | None
     failed_step: str | None
     updated_at: datetime
@@ -62,8 +67,8 @@ class ArticleStatus:
     reasons: list[str]
     steps: list[StepEvent] = field(default_factory=list)
     live_version: int | None = None
-    tags: list[dict[str, Any]] | None = None
-    section: dict[str, Any] | None = None
+    tags: list[Tag] = field(default_factory=list)
+    section: Section | None = None
     publish_at: datetime | None = None
     """The embargo, while the version is `scheduled`."""
 
@@ -99,15 +104,11 @@ def aware(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
-def enrichment_json(
-    section: dict[str, Any] | None, tags: list[dict[str, Any]] | None
-) -> dict[str, Any]:
+def enrichment_json(section: Section | None, tags: list[Tag]) -> dict[str, Any]:
     """The enrich step's fields as `nashr tag` prints them: places apart from topic tags."""
-    found = section or {}
-    all_tags = tags or []
     return {
-        "section": found.get("name"),
-        "confidence": found.get("confidence"),
-        "tags": [t for t in all_tags if t.get("kind") != "place"],
-        "places": [t for t in all_tags if t.get("kind") == "place"],
+        "section": section.name if section else None,
+        "confidence": section.confidence if section else None,
+        "tags": [t.model_dump(mode="json") for t in tags if t.kind != "place"],
+        "places": [t.model_dump(mode="json") for t in tags if t.kind == "place"],
     }

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import (
     Boolean,
     Column,
+    Connection,
     Engine,
     Index,
     Integer,
@@ -195,7 +196,7 @@ class ReportStore:
         return bool(hidden)
 
 
-def hidden_images(db: Any, article_ids: Iterable[int]) -> dict[int, dict[int, str | None]]:
+def hidden_images(db: Connection, article_ids: Iterable[int]) -> dict[int, dict[int, str | None]]:
     """Hidden images per article, index -> the URL readers reported there, for the views: an
     image hides only while the same URL is still in that place."""
     ids = list(article_ids)
@@ -212,14 +213,14 @@ def hidden_images(db: Any, article_ids: Iterable[int]) -> dict[int, dict[int, st
     return found
 
 
-def _forget_if_replaced(db: Any, key: Mapping[str, int], url: str) -> None:
+def _forget_if_replaced(db: Connection, key: Mapping[str, int], url: str) -> None:
     """A newer version put another image in this place: its reports were about the old one."""
     stored = db.execute(select(image_reports.c.image_url).where(_is(key))).first()
     if stored is not None and stored[0] not in (None, url):
         _forget(db, key, image_url=url)
 
 
-def _forget(db: Any, key: Mapping[str, int], **values: Any) -> None:
+def _forget(db: Connection, key: Mapping[str, int], **values: Any) -> None:
     """Start an image's reports over: no readers, no count, shown, nothing due."""
     db.execute(
         image_report_readers.delete().where(

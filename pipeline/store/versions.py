@@ -25,7 +25,7 @@ from pipeline.store.schema import IS_CURRENT_VERSION, article_versions, articles
 
 
 def compare_and_set(
-    db: Any, article_id: int, version: int, expected: Status, values: dict[str, Any]
+    db: Connection, article_id: int, version: int, expected: Status, values: dict[str, Any]
 ) -> bool:
     """Update a version only if it is still in `expected`: of two racing runs, one wins."""
     moved = db.execute(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, func, select
 
 from pipeline.domain.errors import TransientError
+from pipeline.domain.models import Section, Tag
 from pipeline.domain.states import Status
 from pipeline.store.database import reading
 from pipeline.store.records import ArticleStatus, StepEvent, aware
@@ -79,7 +80,7 @@ class ViewQueries:
             reasons=list(row.reasons or []),
             steps=[StepEvent(e.step, e.state, aware(e.at), e.error) for e in events],
             live_version=head.live_version,
-            tags=row.tags,
-            section=row.section,
+            tags=[Tag.model_validate(t) for t in row.tags or []],
+            section=Section.model_validate(row.section) if row.section else None,
             publish_at=row.publish_at if row.status == Status.SCHEDULED.value else None,
         )

@@ -307,7 +307,7 @@ def test_feeds_stay_small_however_long_the_articles(services: Services) -> None:
         ids = sourced(services, f"خبر طويل {n}")
         record = services.articles.load(*ids)
         assert record is not None and record.content is not None
-        content = record.content | {"paragraphs": [body]}
+        content = record.content.model_copy(update={"paragraphs": [body]})
         object.__setattr__(record, "content", content)
         assert services.publisher.publish(record)
     services.listings.rebuild()

@@ -62,7 +62,7 @@ class StubArticles:
             current_version=self.current_version,
             live_version=None,
             first_published_at=None,
-            submission={},
+            submission=None,
             content=None,
             tags=None,
             section=None,
