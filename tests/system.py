@@ -149,7 +149,7 @@ def running_system(
                 Worker(
                     ["worker", "-Q", queues, "-c", str(concurrency), "-n", f"{prefix}-{index}@%h",
                      "--without-gossip", "--without-mingle", "-l", "INFO", *worker_args],
-                    worker_env,
+                    _own_machine(worker_env, data_dir / f"worker-{index}", database_url),
                     data_dir / f"worker-{index}.log",
                 )
             )  # fmt: skip
@@ -158,7 +158,7 @@ def running_system(
             started.append(
                 Worker(
                     ["beat", "-s", str(data_dir / f"beat-schedule{suffix}"), "-l", "INFO"],
-                    worker_env,
+                    _own_machine(worker_env, data_dir / f"beat{suffix}", database_url),
                     data_dir / f"beat{suffix}.log",
                 )
             )
@@ -173,6 +173,16 @@ def running_system(
         finally:
             for worker in started:
                 worker.stop()
+
+
+def _own_machine(env: dict[str, str], data_dir: Path, database_url: str | None) -> dict[str, str]:
+    """On PostgreSQL each process gets a data dir of its own, as on a machine of its own: they
+    share nothing but the database and the broker. The embedded default shares its dir (the
+    SQLite file and the filesystem broker live there)."""
+    if database_url is None:
+        return env
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return env | {"NASHR_DATA_DIR": str(data_dir)}
 
 
 def served_paths(system: RunningSystem) -> list[str]:
