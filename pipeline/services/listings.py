@@ -68,8 +68,11 @@ class SiteListings:
         return self.store.request(rebuilds.SITE, self.gap_seconds, urgent)
 
     def lost(self) -> bool:
-        """A rebuild was asked for long ago and has not run: its message was lost."""
-        return rebuilds.SITE in self.store.overdue(utcnow() - rebuilds.LOST_AFTER)
+        """A rebuild was asked for long ago and has not run (its message was lost), or a
+        published version has waited that long with none covering it (a rebuild that failed
+        after its claim, say)."""
+        cutoff = utcnow() - rebuilds.LOST_AFTER
+        return rebuilds.SITE in self.store.overdue(cutoff) or self.store.left_waiting(cutoff)
 
     def rebuild(self) -> Rebuilt:
         """One rebuild of the site's listings; every published version it shows goes live."""

@@ -40,7 +40,7 @@ from pipeline.store.database import reading, transaction, utcnow
 from pipeline.store.outputs import put_each
 from pipeline.store.records import aware
 from pipeline.store.schema import article_tags, metadata
-from pipeline.store.versions import mark_live, waiting_to_go_live
+from pipeline.store.versions import left_waiting, mark_live, waiting_to_go_live
 
 log = logging.getLogger(__name__)
 
@@ -192,22 +192,28 @@ class ListingStore:
     def overdue(self, older_than: datetime) -> list[str]:
         return rebuilds.overdue(self.engine, older_than)
 
+    def left_waiting(self, published_before: datetime) -> bool:
+        with reading(self.engine) as db:
+            return left_waiting(db, published_before)
+
     def rebuild(
         self, name: str, size: int, render: Callable[[list[ListingEntry]], list[Output]]
     ) -> tuple[list[tuple[int, int]], dict[str, str], list[int]]:
-        """One coalesced rebuild in one transaction: claim it, read who waits to go live, then
+        """One coalesced rebuild: claim it (committed on its own, see `rebuilds`), then in one
+        transaction under the rebuild's lock read who waits to go live, then
         the newest `size` entries (which hold every one of them), write what `render` makes of
         them, and move those versions to `live`. Returns the versions that went live, and the
         outputs the database refused, each written apart so that one refusal spoils no other,
         and the articles whose entries could not be read."""
         started = time.monotonic()
         damaged: list[int] = []
+        rebuilds.claim(self.engine, name)
         with transaction(self.engine) as db:
-            rebuilds.claim(db, name)
+            rebuilds.serialise(db, name)
             waiting = waiting_to_go_live(db)
             refused = put_each(db, render(newest(db, size, damaged=damaged)))
             went_live = mark_live(db, waiting)
-            rebuilds.done(db, name, time.monotonic() - started)
+        rebuilds.done(self.engine, name, time.monotonic() - started)
         return went_live, refused, damaged
 
     def tag(

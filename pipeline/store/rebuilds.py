@@ -2,14 +2,24 @@
 
 A publish asks for the site's listings to be rebuilt by setting `due_at` on the rebuild's row,
 if no rebuild is due yet; only the caller that sets it sends the rebuild message, after at least
-the rebuild's gap since the last one, so a burst of publishes costs a few rebuilds. The rebuild
-clears `due_at` as its first write, which row-locks it until the rebuild commits: two rebuilds
-of one listing never overlap, and a request arriving meanwhile waits for that commit, then
-becomes the next rebuild's. Every publish committed before a rebuild's reads is in that rebuild.
+the rebuild's gap since the last one, so a burst of publishes costs a few rebuilds.
+
+A rebuild first clears `due_at` in a transaction of its own (`claim`), then reads and writes
+the listings in a second one that holds the rebuild's lock (`serialise`), so two rebuilds of
+one listing never overlap. The claim must commit before the reads: a request is an UPDATE
+that matches only while `due_at` is clear, and on PostgreSQL an UPDATE skips, without
+waiting, a row its snapshot shows as not matching, so a request made while a claim was still
+uncommitted would find "a rebuild is due" and rely on a rebuild that had already read past
+it. With the claim committed first, a request either comes before it (and the rebuild's
+reads, later still, see what the requester committed) or after it (and finds `due_at` clear,
+so it asks for a rebuild of its own). Requests never wait on a running rebuild.
+
+The rule for callers: ask only after what the rebuild must show has committed.
 """
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 
 from sqlalchemy import (
@@ -22,6 +32,7 @@ from sqlalchemy import (
     String,
     Table,
     bindparam,
+    func,
     or_,
     select,
     update,
@@ -67,14 +78,9 @@ _REQUEST = (
 def request(engine: Engine, name: str, gap_seconds: float, urgent: bool = False) -> float | None:
     """Ask for a rebuild. Returns the delay to send it with when this caller must send it (0
     when `urgent`); None when one is already due, which will cover this request."""
-    with transaction(engine) as db:
-        return request_in(db, name, gap_seconds, urgent)
-
-
-def request_in(db: Connection, name: str, gap_seconds: float, urgent: bool = False) -> float | None:
-    """`request`, inside the caller's transaction (a takedown asks in the same one)."""
     now = utcnow()
-    built_at = db.execute(_REQUEST, {"key": name, "now": now, "lost": now - LOST_AFTER}).first()
+    with transaction(engine) as db:
+        built_at = db.execute(_REQUEST, {"key": name, "now": now, "lost": now - LOST_AFTER}).first()
     if built_at is None:
         return None
     if built_at[0] is None or urgent:
@@ -83,17 +89,35 @@ def request_in(db: Connection, name: str, gap_seconds: float, urgent: bool = Fal
     return max(0.0, spacing - float((now - built_at[0]).total_seconds()))
 
 
-def claim(db: Connection, name: str) -> None:
-    """The rebuild's first write: it holds the row until the rebuild commits."""
-    db.execute(update(rebuilds).where(rebuilds.c.name == name).values(due_at=None))
+def claim(engine: Engine, name: str) -> None:
+    """The rebuild takes the request: committed before it reads anything (see above)."""
+    with transaction(engine) as db:
+        db.execute(update(rebuilds).where(rebuilds.c.name == name).values(due_at=None))
 
 
-def done(db: Connection, name: str, seconds: float) -> None:
-    db.execute(
-        update(rebuilds)
-        .where(rebuilds.c.name == name)
-        .values(built_at=utcnow(), runs=rebuilds.c.runs + 1, seconds=seconds)
-    )
+def serialise(db: Connection, name: str) -> None:
+    """Hold the rebuild's own lock until the transaction ends: one rebuild of `name` at a time,
+    each reading after the last one committed. (SQLite's write transactions already run one
+    at a time: BEGIN IMMEDIATE.)"""
+    if db.dialect.name == "postgresql":
+        db.execute(select(func.pg_advisory_xact_lock(_lock_key(name))))
+
+
+def _lock_key(name: str) -> int:
+    """A stable 64-bit key for PostgreSQL's advisory locks, apart from any other user's."""
+    digest = hashlib.sha256(f"nashr rebuild {name}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def done(engine: Engine, name: str, seconds: float) -> None:
+    """When it ran and how long it took, for the spacing: after the rebuild's commit, so the
+    rebuild itself never holds the row that requests update."""
+    with transaction(engine) as db:
+        db.execute(
+            update(rebuilds)
+            .where(rebuilds.c.name == name)
+            .values(built_at=utcnow(), runs=rebuilds.c.runs + 1, seconds=seconds)
+        )
 
 
 def overdue(engine: Engine, older_than: datetime) -> list[str]:

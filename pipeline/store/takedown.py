@@ -36,7 +36,6 @@ class TakedownQueries:
         rebuild must be sent, its delay; None when there is no such article.
         """
         now = utcnow()
-        due: float | None = None
         with transaction(self.engine) as db:
             head = db.execute(
                 select(articles.c.live_version).where(articles.c.id == article_id)
@@ -64,11 +63,13 @@ class TakedownQueries:
                 if head.live_version is not None:  # readers had a page: it answers 410 now
                     put(db, gone, article_id)
                 remove_entry(db, article_id)
-                due = rebuilds.request_in(db, rebuilds.SITE, 0.0, urgent=True)
                 # a first step not yet sent has nothing left to do: the sweeper skips it
                 db.execute(
                     update(outbox)
                     .where(outbox.c.article_id == article_id, outbox.c.dispatched_at.is_(None))
                     .values(dispatched_at=now)
                 )
+        # asked for once the takedown has committed, so the rebuild's reads come after it (see
+        # `pipeline/store/rebuilds.py`); again on a repeat, in case the first ask was lost
+        due = rebuilds.request(self.engine, rebuilds.SITE, 0.0, urgent=True)
         return moved, due

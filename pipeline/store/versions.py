@@ -119,6 +119,20 @@ def waiting_to_go_live(db: Connection, limit: int = 5000) -> list[tuple[int, int
     return [(int(a), int(v)) for a, v in rows]
 
 
+def left_waiting(db: Connection, published_before: datetime) -> bool:
+    """A current version has waited in `published` since before then: no rebuild covered it."""
+    found = db.execute(
+        select(article_versions.c.article_id)
+        .join(articles, IS_CURRENT_VERSION)
+        .where(
+            article_versions.c.status == Status.PUBLISHED.value,
+            article_versions.c.updated_at < published_before,
+        )
+        .limit(1)
+    ).first()
+    return found is not None
+
+
 def mark_live(db: Connection, versions: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """`published` → `live` with the ticker step's event, for the versions a rebuild covered;
     a version that moved on meanwhile (taken down, say) is left as it is."""
