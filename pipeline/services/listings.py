@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pipeline.domain.errors import TransientError
-from pipeline.domain.models import ListingEntry, SiteInfo, article_path
+from pipeline.domain.models import ListingEntry, SiteInfo, archive_path, article_path
 from pipeline.domain.outputs import ATOM, HTML, JSON, JSON_FEED, RSS, Output
 from pipeline.render import feeds, ticker
 from pipeline.render.pages import render_home
@@ -74,7 +74,7 @@ class SiteListings:
     def rebuild(self) -> Rebuilt:
         """One rebuild of the site's listings; every published version it shows goes live."""
         done = Rebuilt()
-        size = max(self.sizes.feed, self.sizes.home, self.sizes.ticker * 3)
+        size = max(self.sizes.feed, self.sizes.home + 1, self.sizes.ticker * 3)
         done.went_live, refused, damaged = self.store.rebuild(
             rebuilds.SITE, size, lambda e: self._render(e, done)
         )
@@ -114,10 +114,14 @@ class SiteListings:
             TICKER_FRAGMENT: lambda: Output.text(
                 TICKER_FRAGMENT, ticker.render_ticker_html(headlines), HTML
             ),
-            HOME: lambda: Output.text(
-                HOME, render_home(entries[: self.sizes.home], site), HTML, ticker_slot=True
-            ),
+            HOME: lambda: Output.text(HOME, self._home(entries), HTML, ticker_slot=True),
         }
+
+    def _home(self, entries: list[ListingEntry]) -> str:
+        """The first page of the site's listing; older pages have addresses of their own."""
+        shown = entries[: self.sizes.home]
+        older = archive_path(shown[-1].id) if len(entries) > len(shown) else None
+        return render_home(shown, self.site, older)
 
 
 def record_damaged(failures: OutputFailures, articles: list[int]) -> None:

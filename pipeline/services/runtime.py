@@ -14,8 +14,10 @@ from pipeline.domain.models import SiteInfo
 from pipeline.services.listings import OutputSizes, SiteListings
 from pipeline.services.pages import ListingPages
 from pipeline.services.publishing import Publisher
+from pipeline.services.sitemaps import Sitemaps
 from pipeline.services.takedowns import Takedowns
 from pipeline.store import ArticleStore, connect
+from pipeline.store.browse import BrowseStore
 from pipeline.store.listings import ListingStore
 from pipeline.store.output_failures import OutputFailures
 from pipeline.store.outputs import OutputStore
@@ -36,6 +38,7 @@ class Services:
     publisher: Publisher
     listings: SiteListings
     pages: ListingPages
+    sitemaps: Sitemaps
     takedowns: Takedowns
 
     def close(self) -> None:
@@ -45,7 +48,7 @@ class Services:
 def build_services(settings: Settings, durable: bool = True) -> Services:
     """`durable=False` for the workers: see `pipeline/store/database.py`."""
     engine = connect(settings.database, durable)
-    site = SiteInfo(base_url=settings.site_url, name=settings.site_name)
+    site = SiteInfo(base_url=settings.site_url, name=settings.site_name, timezone=settings.timezone)
     sizes = OutputSizes(
         feed=settings.feed_size,
         ticker=settings.ticker_size,
@@ -65,6 +68,7 @@ def build_services(settings: Settings, durable: bool = True) -> Services:
         failures=failures,
         publisher=Publisher(PublishStore(engine), site, settings.feed_entry_max_bytes),
         listings=SiteListings(listing_store, failures, site, sizes, settings.listing_gap_seconds),
-        pages=ListingPages(listing_store, failures, site, settings.tag_size),
+        pages=ListingPages(BrowseStore(engine), failures, site, settings.tag_size),
+        sitemaps=Sitemaps(BrowseStore(engine), site),
         takedowns=Takedowns(articles, site),
     )

@@ -112,14 +112,15 @@ def test_page_is_rtl_arabic_html5() -> None:
     assert not page.stack
 
 
-def test_page_links_canonical_json_and_feeds() -> None:
+def test_page_links_canonical_and_feeds_but_does_not_offer_its_json_as_a_feed() -> None:
     _, page = _page()
 
     assert (
         page.find("link", rel="canonical")[0].attrs["href"] == "https://nashr.example/news/42.html"
     )
-    assert page.find("link", rel="alternate", type="application/json")[0].attrs["href"] == (
-        "/news/42.json"
+    assert not page.find("link", type="application/json")
+    assert page.find("link", rel="alternate", type="application/feed+json")[0].attrs["href"] == (
+        "/feeds/feed.json"
     )
     assert page.find("link", rel="alternate", type="application/rss+xml")[0].attrs["href"] == (
         "/feeds/rss.xml"
@@ -166,7 +167,7 @@ def test_hidden_images_are_not_rendered_and_visible_ones_can_be_reported() -> No
 def test_report_script_posts_to_the_reports_endpoint() -> None:
     _, page = _page()
 
-    scripts = page.find("script")
+    scripts = [s for s in page.find("script") if "type" not in s.attrs]
     assert len(scripts) == 2  # the image report, and the live ticker
     report = next(s for s in scripts if "/reports" in s.text)
     assert '"/articles/" + button.dataset.articleId + "/images/"' in report.text
@@ -248,8 +249,11 @@ def test_hostile_text_never_reaches_the_page_unescaped(payload: str) -> None:
         assert "javascript:" not in output
         parsed = Page(output)
         scripts = parsed.find("script")
-        assert len(scripts) == (2 if output is markup else 1)
-        assert not [s for s in scripts if "alert" in s.text]
+        data = [s for s in scripts if s.attrs.get("type") == "application/ld+json"]
+        assert len(scripts) - len(data) == (2 if output is markup else 1)
+        assert len(data) == (1 if output is markup else 0)
+        assert all(json.loads(s.text)["@type"] == "NewsArticle" for s in data)
+        assert not [s for s in scripts if "alert" in s.text and s not in data]
         assert not [name for e in parsed.elements for name in e.attrs if name.startswith("on")]
     assert page.find("h1")[0].text == payload
     assert page.find("a", rel="nofollow noopener")[0].attrs["href"] == "#"
@@ -351,10 +355,9 @@ def test_home_lists_latest_with_ticker() -> None:
 
     assert page.find("html")[0].attrs == {"dir": "rtl", "lang": "ar"}
     titles = [a for a in page.find("a") if a.attrs["href"] in {"/news/1.html", "/news/2.html"}]
-    assert [a.text for a in titles if "ul" in a.parents and "h2" in a.parents] == [
-        "الخبر الأول",
-        "الخبر الثاني",
-    ]
+    assert [a.text for a in titles if "h2" in a.parents] == ["الخبر الأول", "الخبر الثاني"]
+    lead = [a for a in titles if "section" in a.parents and "h2" in a.parents]
+    assert [a.text for a in lead] == ["الخبر الأول"]  # the lead story, large, above the rest
     assert page.find("ul", class_="ticker")
     assert "<b>سوس ماسة</b>" in markup
     assert "وأوضح بلاغ" not in markup
