@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import pytest
 
 from config.settings import Settings
 from pipeline.services.runtime import build_services
 from pipeline.store.migrate import upgrade
 from tests.sample_site import Published, build_site
-from tests.services import wait_until
+from tests.services import IN_CI, wait_until
 
 NASHR = shutil.which("nashr", path=str(Path(sys.executable).parent)) or "nashr"
 
@@ -38,12 +39,24 @@ class SiteServer:
     settings: Settings
 
 
+def require_tool(path: str | Path, what: str) -> None:
+    """Skip on a developer's machine without the tool; fail in CI, where `make test` installs
+    it."""
+    if Path(path).exists():
+        return
+    message = f"{what} is not installed at {path} (make test installs it)"
+    if IN_CI:
+        pytest.fail(message)
+    pytest.skip(message)
+
+
 @contextmanager
-def serving_sample_site(data_dir: Path, count: int = 8) -> Iterator[SiteServer]:
-    """Publish `count` articles on SQLite, take the first down, and serve the site."""
+def serving_sample_site(data_dir: Path, count: int = 8, **sizes: int) -> Iterator[SiteServer]:
+    """Publish `count` articles on SQLite, take the first down, and serve the site; `sizes`
+    (home_size, tag_size …) small enough make listings run to older pages."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    settings = Settings(data_dir=data_dir, site_url=url)
+    settings = Settings(data_dir=data_dir, site_url=url, **sizes)  # type: ignore[arg-type]
     upgrade(settings.database)
     services = build_services(settings)
     try:
@@ -54,6 +67,7 @@ def serving_sample_site(data_dir: Path, count: int = 8) -> Iterator[SiteServer]:
         services.close()
     env = {k: v for k, v in os.environ.items() if not k.startswith("NASHR_")}
     env |= {"NASHR_DATA_DIR": str(data_dir), "NASHR_SITE_URL": url}
+    env |= {f"NASHR_{name.upper()}": str(value) for name, value in sizes.items()}
     log = (data_dir / "api.log").open("ab")
     process = subprocess.Popen(
         [NASHR, "api", "--host", "127.0.0.1", "--port", str(port)],

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.services import wait_until
-from tests.site_server import SiteServer, free_port, serving_sample_site
+from tests.site_server import SiteServer, free_port, require_tool, serving_sample_site
 
 pytestmark = pytest.mark.integration
 
@@ -23,8 +23,7 @@ MIME_TYPES = Path("/etc/nginx/mime.types")
 
 @pytest.fixture(scope="module")
 def proxied(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, SiteServer]]:
-    if not Path(NGINX).exists():
-        pytest.skip("nginx is not installed (make test installs it)")
+    require_tool(NGINX, "nginx")
     work = tmp_path_factory.mktemp("nginx")
     with serving_sample_site(tmp_path_factory.mktemp("site")) as site:
         port = free_port()
