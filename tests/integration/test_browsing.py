@@ -67,7 +67,7 @@ def older_of(markup: str) -> str | None:
 
 
 def publish_many(services: Services, count: int, **kind: object) -> list[int]:
-    ids = []
+    ids: list[int] = []
     for n in range(count):
         made = sourced(services, f"خبر {len(ids)} {n} {kind}", **kind)  # type: ignore[arg-type]
         publish(services, made)
@@ -171,7 +171,7 @@ def test_emptied_tags_and_sections_answer_410_and_leave_the_sitemaps(services: S
 
 def sitemap_urls(services: Services) -> list[str]:
     index = ElementTree.fromstring(text(services, "/sitemap.xml").encode())
-    urls = []
+    urls: list[str] = []
     for loc in index.iter(f"{SM}loc"):
         path = (loc.text or "").removeprefix(services.site.base_url)
         urls.extend(
