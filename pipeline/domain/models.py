@@ -133,6 +133,8 @@ class SiteInfo(BaseModel):
     description: str = "آخر الأخبار"
     timezone: str = "Africa/Casablanca"
     """Readers' time zone: dates on pages are shown in its local time."""
+    websub_hub: str | None = None
+    """The WebSub hub the site's feeds name, if any."""
 
 
 class PublishedArticle(BaseModel):

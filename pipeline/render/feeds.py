@@ -86,6 +86,8 @@ def rss(
         f'<atom:link href={_attr(absolute(site, self_path))} rel="self"'
         ' type="application/rss+xml"/>\n',
     ]
+    if site.websub_hub:
+        parts.append(f'<atom:link href={_attr(site.websub_hub)} rel="hub"/>\n')
     parts.extend(_rss_item(entry, site) for entry in entries)
     parts.append("</channel>\n</rss>\n")
     return "".join(parts).encode("utf-8")
@@ -145,6 +147,8 @@ def atom(
         f'<link href={_attr(absolute(site, "/"))} rel="alternate" type="text/html"/>\n',
         f"<generator>{GENERATOR}</generator>\n",
     ]
+    if site.websub_hub:
+        parts.append(f'<link href={_attr(site.websub_hub)} rel="hub"/>\n')
     parts.extend(_atom_entry(entry, site) for entry in entries)
     parts.append("</feed>\n")
     return "".join(parts).encode("utf-8")
@@ -196,6 +200,8 @@ def json_feed(
         "authors": [{"name": site.name}],
         "items": [_json_item(entry, site) for entry in entries],
     }
+    if site.websub_hub:
+        document["hubs"] = [{"type": "WebSub", "url": site.websub_hub}]
     return (
         json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":")).translate(
             _JSON_UNSAFE

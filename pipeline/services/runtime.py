@@ -16,6 +16,7 @@ from pipeline.services.pages import ListingPages
 from pipeline.services.publishing import Publisher
 from pipeline.services.sitemaps import Sitemaps
 from pipeline.services.takedowns import Takedowns
+from pipeline.services.websub import HubNotifier
 from pipeline.store import ArticleStore, connect
 from pipeline.store.browse import BrowseStore
 from pipeline.store.listings import ListingStore
@@ -48,7 +49,12 @@ class Services:
 def build_services(settings: Settings, durable: bool = True) -> Services:
     """`durable=False` for the workers: see `pipeline/store/database.py`."""
     engine = connect(settings.database, durable)
-    site = SiteInfo(base_url=settings.site_url, name=settings.site_name, timezone=settings.timezone)
+    site = SiteInfo(
+        base_url=settings.site_url,
+        name=settings.site_name,
+        timezone=settings.timezone,
+        websub_hub=settings.websub_hub,
+    )
     sizes = OutputSizes(
         feed=settings.feed_size,
         ticker=settings.ticker_size,
@@ -56,6 +62,7 @@ def build_services(settings: Settings, durable: bool = True) -> Services:
         tag=settings.tag_size,
     )
     articles = ArticleStore(engine)
+    hub = HubNotifier(settings.websub_hub, site.base_url) if settings.websub_hub else None
     listing_store = ListingStore(engine)
     failures = OutputFailures(engine)
     return Services(
@@ -67,7 +74,9 @@ def build_services(settings: Settings, durable: bool = True) -> Services:
         outputs=OutputStore(engine),
         failures=failures,
         publisher=Publisher(PublishStore(engine), site, settings.feed_entry_max_bytes),
-        listings=SiteListings(listing_store, failures, site, sizes, settings.listing_gap_seconds),
+        listings=SiteListings(
+            listing_store, failures, site, sizes, settings.listing_gap_seconds, hub
+        ),
         pages=ListingPages(BrowseStore(engine), failures, site, settings.tag_size),
         sitemaps=Sitemaps(BrowseStore(engine), site),
         takedowns=Takedowns(articles, site),
