@@ -10,6 +10,7 @@ from pipeline.domain.models import CleanArticle, Image, Section, SourceLink, Sub
 from pipeline.domain.states import Status, Step
 from pipeline.services.runtime import Services
 
+IMAGE_BASE = "https://images.news.example"
 SECTIONS = ("politics", "economy", "sport", "culture", "technology", "society")
 PARAGRAPHS = [
     "بدأ وفد من جهة سوس ماسة زيارة عمل إلى بلجيكا وفرنسا، للاطلاع على تجارب البلدين في الهجرة.",
@@ -35,6 +36,7 @@ def sourced(
     images: int = 1,
     external_id: str | None = None,
     breaking: bool = False,
+    image_base: str = IMAGE_BASE,
 ) -> tuple[int, int]:
     """An article version moved to `sourced` through the real compare-and-set."""
     submission = Submission(
@@ -52,7 +54,7 @@ def sourced(
         source_url=submission.source_url,
         source_name=submission.source_name,
         images=[
-            Image(url=f"https://images.news.example/{n}.jpg", caption=f"صورة {n} من الزيارة")
+            Image(url=f"{image_base}/{n}.jpg", caption=f"صورة {n} من الزيارة")
             for n in range(images)
         ],
         breaking=breaking,
@@ -81,7 +83,7 @@ def publish(services: Services, ids: tuple[int, int]) -> None:
     assert services.publisher.publish(record)
 
 
-def build_site(services: Services, count: int = 8) -> list[Published]:
+def build_site(services: Services, count: int = 8, image_base: str = IMAGE_BASE) -> list[Published]:
     """`count` live articles across the sections, two shared tags and one of their own each."""
     shared = Tag(label="المغرب", slug="المغرب", kind="place")
     published = []
@@ -90,7 +92,10 @@ def build_site(services: Services, count: int = 8) -> list[Published]:
         own = Tag(label=f"وسم {n}", slug=f"وسم-{n}")
         tags = (shared, own)
         title = f"خبر رقم {n} عن زيارة الوفد"
-        ids = sourced(services, title, section=section, tags=tags, breaking=n == count - 1)
+        ids = sourced(
+            services, title, section=section, tags=tags, breaking=n == count - 1,
+            image_base=image_base,
+        )  # fmt: skip
         publish(services, ids)
         published.append(Published(ids[0], title, section, tags))
     services.listings.rebuild()

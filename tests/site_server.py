@@ -19,7 +19,7 @@ import pytest
 from config.settings import Settings
 from pipeline.services.runtime import build_services
 from pipeline.store.migrate import upgrade
-from tests.sample_site import Published, build_site
+from tests.sample_site import IMAGE_BASE, Published, build_site
 from tests.services import IN_CI, wait_until
 
 NASHR = shutil.which("nashr", path=str(Path(sys.executable).parent)) or "nashr"
@@ -51,16 +51,19 @@ def require_tool(path: str | Path, what: str) -> None:
 
 
 @contextmanager
-def serving_sample_site(data_dir: Path, count: int = 8, **sizes: int) -> Iterator[SiteServer]:
+def serving_sample_site(
+    data_dir: Path, count: int = 8, image_base: str | None = None, **sizes: int
+) -> Iterator[SiteServer]:
     """Publish `count` articles on SQLite, take the first down, and serve the site; `sizes`
-    (home_size, tag_size …) small enough make listings run to older pages."""
+    (home_size, tag_size …) small enough make listings run to older pages; `image_base`
+    where the articles' pictures are."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     settings = Settings(data_dir=data_dir, site_url=url, **sizes)  # type: ignore[arg-type]
     upgrade(settings.database)
     services = build_services(settings)
     try:
-        articles = build_site(services, count)
+        articles = build_site(services, count, image_base or IMAGE_BASE)
         assert services.takedowns.unpublish(articles[0].id) is not None
         services.listings.rebuild()
     finally:
