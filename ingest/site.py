@@ -82,6 +82,8 @@ class PublishedSite:
         self.compressed = _Compressed()
 
     def find(self, path: str) -> Served | None:
+        if not path.isprintable():  # no output's path holds a control character (nor can PG's)
+            return None
         if path == "/" or path.endswith("/"):
             path += "index.html"
         output = self.pages.find(path)

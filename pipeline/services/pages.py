@@ -26,6 +26,7 @@ from pipeline.domain.models import (
     SiteInfo,
     Tag,
     archive_path,
+    is_article_id,
     section_archive_path,
     section_feed_paths,
     section_path,
@@ -34,6 +35,7 @@ from pipeline.domain.models import (
     tag_path,
 )
 from pipeline.domain.outputs import ATOM, HTML, JSON_FEED, RSS, Output
+from pipeline.enrich.arabic import SLUG_MAX_BYTES
 from pipeline.render import feeds
 from pipeline.render.pages import render_gone, render_home, render_section_page, render_tag_page
 from pipeline.services.listings import record_damaged
@@ -67,14 +69,23 @@ class Wanted:
 
 
 def route(path: str) -> Wanted | None:
-    """Which listing output a path names, if any."""
+    """Which listing output a path names, if any: never one with an id no article can have or
+    a slug no tag can have (too long, or with a character the database cannot hold)."""
     for pattern, kind, fmt in _ROUTES:
         if found := pattern.match(path):
             key = found.group(1)
             older = int(found.group(2)) if found.lastindex == 2 else None
+            if older is not None and not is_article_id(older):
+                return None
+            if kind == "tag" and not _possible_slug(key):
+                return None
             scope = Scope(tag=key) if kind == "tag" else Scope(section=key or None)
             return Wanted(scope, fmt, older, path)
     return None
+
+
+def _possible_slug(key: str) -> bool:
+    return len(key.encode("utf-8", "surrogatepass")) <= SLUG_MAX_BYTES and key.isprintable()
 
 
 @dataclass(frozen=True)

@@ -196,6 +196,9 @@ def test_the_news_sitemap_keeps_only_two_days(services: Services) -> None:
     "path",
     [
         "/archive/99999999.html",
+        "/archive/9999999999.html",
+        "/tags/" + "ا" * 5000 + ".html",
+        "/tags/%00.html",
         "/archive/0.html",
         "/archive/-1.html",
         "/archive/99999999999999999999.html",
