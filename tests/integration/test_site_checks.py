@@ -311,3 +311,45 @@ def test_pages_say_when_in_arabic_in_the_readers_time_zone(site: SiteServer) -> 
     assert re.fullmatch(r"\w+ \d{1,2} \w+ \d{4}، \d\d:\d\d", found.group(2))
     months = get_month_names("wide", locale="ar").values()
     assert found.group(2).split()[2] in months
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/sitemap.xml",
+        "/news-sitemap.xml",
+        "/sections/politics.html",
+        "/feeds/sections/politics.json",
+        f"/tags/{SHARED}.html",
+        "/robots.txt",
+    ],
+)
+def test_new_outputs_are_cached_revalidated_and_compressed(site: SiteServer, path: str) -> None:
+    with httpx.Client(base_url=site.url) as client:
+        first = client.get(path, headers={"accept-encoding": "gzip"})
+        assert first.status_code == 200
+        assert first.headers["cache-control"] == "public, max-age=10"
+        assert first.headers["vary"] == "Accept-Encoding"
+        if len(first.content) >= 1024:
+            assert first.headers["content-encoding"] == "gzip"
+        again = client.get(path, headers={"if-none-match": first.headers["etag"]})
+        assert again.status_code == 304 and again.content == b""
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/tags/%00.html",
+        "/tags/" + quote("ا" * 300) + ".html",
+        "/tags/%3Cscript%3Ealert(1)%3C%2Fscript%3E.html",
+        "/sections/%E2%80%AEpolitics.html",
+        "/archive/9999999999.html",
+        "/sitemaps/2026-12-99999.xml",
+        "/feeds/sections/politics.xml%00",
+    ],
+)
+def test_hostile_addresses_get_the_plain_404_page(site: SiteServer, path: str) -> None:
+    response = get(site, path)
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    assert "<script>alert" not in response.text and "الصفحة غير موجودة" in response.text
