@@ -45,8 +45,3 @@ def human(moment: datetime, timezone: str) -> str:
 def rss_date(moment: datetime) -> str:
     """RFC 822 as RSS wants it, with a numeric offset: Mon, 07 Dec 2026 13:05:00 +0000."""
     return rfc822(utc(moment).replace(microsecond=0))
-
-
-def w3c_date(moment: datetime) -> str:
-    """The day alone, for `news:publication_date` where precision adds nothing."""
-    return utc(moment).date().isoformat()

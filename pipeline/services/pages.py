@@ -28,8 +28,6 @@ from pipeline.domain.models import (
     archive_path,
     is_article_id,
     section_archive_path,
-    section_feed_paths,
-    section_path,
     tag_archive_path,
     tag_feed_paths,
     tag_path,
@@ -198,8 +196,3 @@ class ListingPages:
         if wanted.format == "atom":
             return Output(path, feeds.atom(entries, site, self_path, title), ATOM)
         return Output.text(path, feeds.json_feed(entries, site, self_path, title), JSON_FEED)
-
-
-def section_outputs(name: str) -> list[str]:
-    """A section's page and feeds, as served."""
-    return [section_path(name), *section_feed_paths(name)]
