@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test install lint services compose-check bench clean
+.PHONY: run test install lint services compose-check site-tools bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,7 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/nashr up --submit examples/seed-article.json
 
-test: $(STAMP) services compose-check lint
+test: $(STAMP) services compose-check site-tools lint
 	$(BIN)/pytest
 
 lint: $(STAMP)
@@ -38,8 +38,20 @@ compose-check:
 	  docker-compose -f docker-compose.yml config --quiet && echo "docker-compose.yml is valid"; \
 	else echo "docker-compose is not installed here: compose check skipped"; fi
 
+# What the site's checks run: nginx (deploy/nginx.conf), Debian's chromium (playwright and
+# Lighthouse drive it), Java for the Nu HTML Checker, and the npm tools pinned in tools/.
+SITE_APT := nginx-light chromium openjdk-17-jre-headless
+site-tools:
+	@missing=""; for p in $(SITE_APT); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
+	  || [ "$$CI" != "true" ]; fi
+	@[ tools/node_modules/.package-lock.json -nt tools/package-lock.json ] \
+	  || (cd tools && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null) \
+	  || [ "$$CI" != "true" ]
+
 bench: $(STAMP) services
 	$(BIN)/python bench/throughput.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache tools/node_modules

@@ -6,6 +6,7 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -28,6 +29,10 @@ class Settings(BaseSettings):
     queue_prefix: str = Field(default="", pattern=r"^[A-Za-z0-9_-]*$", max_length=40)
     site_url: str = "http://127.0.0.1:8000"
     site_name: str = "نشر"
+    timezone: str = Field(default="Africa/Casablanca", max_length=64)
+    """Where readers are: pages show dates in its local time, in Arabic."""
+    websub_hub: str | None = None
+    """A WebSub hub told whenever a site feed changes; none by default."""
     environment: Literal["development", "production"] = "development"
 
     worker_concurrency: int = Field(default=2, ge=1, le=64)
@@ -89,6 +94,24 @@ class Settings(BaseSettings):
         if value is not None:
             _check_url(value, BROKER_SCHEMES, "broker")
         return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("unknown time zone (an IANA name such as Africa/Casablanca)") from exc
+        return value
+
+    @field_validator("websub_hub")
+    @classmethod
+    def _http_hub(cls, value: str | None) -> str | None:
+        if value is not None:
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise ValueError("WebSub hub must be an absolute http(s) URL")
+        return value or None
 
     @field_validator("site_url")
     @classmethod

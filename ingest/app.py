@@ -54,7 +54,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.articles = services.articles
     app.state.tokens = services.tokens
     app.state.reports = services.reports
-    app.state.site = PublishedSite(services.outputs, services.pages)
+    app.state.site = PublishedSite(
+        services.outputs, services.pages, services.sitemaps, services.site
+    )
     app.state.site_info = services.site
     app.state.ticker_watch = watch
     app.state.stream_seats = StreamSeats(settings.max_streams, settings.max_streams_per_address)

@@ -9,7 +9,6 @@ client that accepts gzip gets it (compressed once per ETag per process).
 from __future__ import annotations
 
 import gzip
-import re
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -20,20 +19,16 @@ from fastapi.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from pipeline.domain.errors import OutputUnavailable
-from pipeline.domain.outputs import HTML, etag_of
-from pipeline.render.pages import render_not_found, render_unavailable
+from pipeline.domain.models import SiteInfo
+from pipeline.domain.outputs import HTML, Output, etag_of
+from pipeline.render.pages import render_not_found, render_ticker_page, render_unavailable
 from pipeline.render.ticker import render_ticker_html, with_ticker
 from pipeline.services.listings import TICKER_FRAGMENT
-from pipeline.services.pages import ListingPages, TagOutput
+from pipeline.services.pages import ListingPages
+from pipeline.services.sitemaps import Sitemaps
 from pipeline.store.outputs import OutputStore
 
 router = APIRouter()
-
-_TAG_OUTPUTS: list[tuple[re.Pattern[str], TagOutput]] = [
-    (re.compile(r"^/tags/([^/]+)\.html$"), "page"),
-    (re.compile(r"^/feeds/tags/([^/]+)\.xml$"), "rss"),
-    (re.compile(r"^/feeds/tags/([^/]+)\.atom$"), "atom"),
-]
 _COMPRESSIBLE = ("text/", "application/json", "application/rss", "application/atom",
                  "application/feed", "application/xml")  # fmt: skip
 MIN_GZIP_BYTES = 1024
@@ -73,27 +68,37 @@ class _Compressed:
 
 
 class PublishedSite:
-    def __init__(self, outputs: OutputStore, pages: ListingPages) -> None:
+    def __init__(
+        self,
+        outputs: OutputStore,
+        pages: ListingPages,
+        sitemaps: Sitemaps | None = None,
+        site: SiteInfo | None = None,
+    ) -> None:
         self.outputs = outputs
         self.pages = pages
+        self.sitemaps = sitemaps
+        self.site = site or SiteInfo()
         self.compressed = _Compressed()
 
     def find(self, path: str) -> Served | None:
+        if not path.isprintable():  # no output's path holds a control character (nor can PG's)
+            return None
         if path == "/" or path.endswith("/"):
             path += "index.html"
-        for pattern, kind in _TAG_OUTPUTS:
-            if found := pattern.match(path):
-                output = self.pages.tag(found.group(1), kind)
-                if output is None:
-                    return None
-                stamp = datetime.now(UTC).replace(microsecond=0)
-                served = Served(output.body, output.media_type, output.status, output.etag, stamp)
-                return self._with_ticker(served) if output.ticker_slot else served
+        output = self.pages.find(path)
+        if output is None and self.sitemaps is not None:
+            output = self.sitemaps.find(path)
+        if output is not None:
+            return self._made_now(output)
         rows = self.outputs.get(path, TICKER_FRAGMENT)
         row = rows.get(path)
         if row is None:
             return None
         served = Served(row.body, row.media_type, row.status, row.etag, row.updated_at)
+        if path == TICKER_FRAGMENT:  # opened on its own, the fragment comes as a document
+            page = render_ticker_page(row.body.decode(), self.site).encode()
+            return replace(served, body=page, etag=etag_of(page))
         if not row.ticker_slot:
             return served
         ticker = rows.get(TICKER_FRAGMENT)
@@ -105,6 +110,12 @@ class PublishedSite:
             etag=etag_of(row.etag.encode(), ticker.etag.encode() if ticker else b""),
             last_modified=stamp,
         )
+
+    def _made_now(self, output: Output) -> Served:
+        """An output rendered on this read: served with its ticker, dated now."""
+        stamp = datetime.now(UTC).replace(microsecond=0)
+        served = Served(output.body, output.media_type, output.status, output.etag, stamp)
+        return self._with_ticker(served) if output.ticker_slot else served
 
     def _with_ticker(self, served: Served) -> Served:
         rows = self.outputs.get(TICKER_FRAGMENT)

@@ -186,10 +186,20 @@ def _own_machine(env: dict[str, str], data_dir: Path, database_url: str | None) 
 
 
 def served_paths(system: RunningSystem) -> list[str]:
-    """Every output the site serves now: the stored ones, and every tag's page and feeds."""
+    """Every output the site serves now: the stored ones, every tag's and section's page and
+    feeds, the older pages the first ones link to, robots.txt and every sitemap."""
+    import re
+
+    from defusedxml import ElementTree
     from sqlalchemy import select
 
-    from pipeline.domain.models import tag_feed_paths, tag_path
+    from pipeline.domain.models import (
+        SECTION_NAMES,
+        section_feed_paths,
+        section_path,
+        tag_feed_paths,
+        tag_path,
+    )
     from pipeline.store.outputs import OutputStore
     from pipeline.store.schema import article_tags
 
@@ -201,4 +211,19 @@ def served_paths(system: RunningSystem) -> list[str]:
     finally:
         store.engine.dispose()
     tags = [path for slug in slugs for path in (tag_path(slug), *tag_feed_paths(slug))]
-    return sorted({*stored, *tags} - {"/index.html"} | {"/"})
+    sections = [
+        p for name in SECTION_NAMES for p in (section_path(name), *section_feed_paths(name))
+    ]
+    listings = ["/", *(tag_path(slug) for slug in slugs), *map(section_path, SECTION_NAMES)]
+    older = {
+        link
+        for path in listings
+        for link in re.findall(r'<a href="([^"]+)" rel="next">', system.get(path).text)
+    }
+    crawled = ["/robots.txt", "/sitemap.xml"]
+    index = ElementTree.fromstring(system.get("/sitemap.xml").content)
+    base = system.settings.site_url
+    crawled += [
+        (loc.text or "").removeprefix(base) for loc in index.iter() if loc.tag.endswith("loc")
+    ]
+    return sorted({*stored, *tags, *sections, *older, *crawled} - {"/index.html"} | {"/"})

@@ -131,6 +131,10 @@ class SiteInfo(BaseModel):
     base_url: str = "http://127.0.0.1:8000"
     name: str = "نشر"
     description: str = "آخر الأخبار"
+    timezone: str = "Africa/Casablanca"
+    """Readers' time zone: dates on pages are shown in its local time."""
+    websub_hub: str | None = None
+    """The WebSub hub the site's feeds name, if any."""
 
 
 class PublishedArticle(BaseModel):
@@ -212,3 +216,36 @@ def tag_path(slug: str) -> str:
 def tag_feed_paths(slug: str) -> tuple[str, str]:
     """RSS and Atom for one tag."""
     return f"/feeds/tags/{slug}.xml", f"/feeds/tags/{slug}.atom"
+
+
+SECTION_NAMES: tuple[SectionName, ...] = (
+    "politics", "economy", "sport", "culture", "technology", "society",
+)  # fmt: skip
+"""The sections that get pages and feeds (`general` is where uncertain articles go)."""
+
+
+def section_path(name: str) -> str:
+    return f"/sections/{name}.html"
+
+
+def section_feed_paths(name: str) -> tuple[str, str, str]:
+    """RSS, Atom and JSON Feed for one section."""
+    return (
+        f"/feeds/sections/{name}.xml",
+        f"/feeds/sections/{name}.atom",
+        f"/feeds/sections/{name}.json",
+    )
+
+
+def archive_path(older_than: int) -> str:
+    """The site's articles published before article `older_than`: a page whose address and
+    content stay put however much is published after it."""
+    return f"/archive/{older_than}.html"
+
+
+def tag_archive_path(slug: str, older_than: int) -> str:
+    return f"/tags/{slug}/{older_than}.html"
+
+
+def section_archive_path(name: str, older_than: int) -> str:
+    return f"/sections/{name}/{older_than}.html"

@@ -53,7 +53,7 @@ def listing_entry(
         tags=article.tags,
         image=lead,
         summary=summary,
-        card_html=render_card(article, lead),
+        card_html=render_card(article, lead, site),
         entry_html=body,
         source_url=source_url,
     )

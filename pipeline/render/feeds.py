@@ -7,13 +7,15 @@ feeds costs about the same whatever the articles are and however often they are 
 from __future__ import annotations
 
 import json
+import mimetypes
 import re
 from datetime import UTC, datetime
-from email.utils import format_datetime
 from typing import Any
+from urllib.parse import urlsplit
 from xml.sax.saxutils import escape, quoteattr
 
-from pipeline.domain.models import ListingEntry, SiteInfo
+from pipeline.domain.models import Image, ListingEntry, SiteInfo
+from pipeline.render.dates import machine, rss_date
 
 LANGUAGE = "ar"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
@@ -50,6 +52,13 @@ def utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def image_type(image: Image) -> str:
+    """The media type an enclosure declares, from the URL's extension; JPEG when it has none
+    (nashr never fetches the picture, so its bytes are not known either)."""
+    guessed, _ = mimetypes.guess_type(urlsplit(image.url).path)
+    return guessed if guessed and guessed.startswith("image/") else "image/jpeg"
+
+
 def last_update(entries: list[ListingEntry]) -> datetime:
     """Feed time follows the content, not the clock: an unchanged feed renders byte-identical."""
     return max((utc(e.updated_at) for e in entries), default=_EPOCH)
@@ -66,16 +75,19 @@ def rss(
     parts = [
         '<?xml version="1.0" encoding="utf-8"?>\n',
         '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"'
-        ' xmlns:content="http://purl.org/rss/1.0/modules/content/">\n<channel>\n',
+        ' xmlns:content="http://purl.org/rss/1.0/modules/content/"'
+        ' xmlns:media="http://search.yahoo.com/mrss/">\n<channel>\n',
         f"<title>{xml_text(_title(title or site.name))}</title>\n",
         f"<link>{xml_text(absolute(site, '/'))}</link>\n",
         f"<description>{xml_text(_title(site.description))}</description>\n",
         f"<language>{LANGUAGE}</language>\n",
-        f"<lastBuildDate>{format_datetime(last_update(entries))}</lastBuildDate>\n",
+        f"<lastBuildDate>{rss_date(last_update(entries))}</lastBuildDate>\n",
         f"<generator>{GENERATOR}</generator>\n",
         f'<atom:link href={_attr(absolute(site, self_path))} rel="self"'
         ' type="application/rss+xml"/>\n',
     ]
+    if site.websub_hub:
+        parts.append(f'<atom:link href={_attr(site.websub_hub)} rel="hub"/>\n')
     parts.extend(_rss_item(entry, site) for entry in entries)
     parts.append("</channel>\n</rss>\n")
     return "".join(parts).encode("utf-8")
@@ -95,11 +107,26 @@ def _rss_item(entry: ListingEntry, site: SiteInfo) -> str:
         f"<title>{xml_text(_title(entry.title))}</title>\n"
         f"<link>{page}</link>\n"
         f'<guid isPermaLink="true">{page}</guid>\n'
-        f"<pubDate>{format_datetime(utc(entry.published_at))}</pubDate>\n"
+        f"<pubDate>{rss_date(entry.published_at)}</pubDate>\n"
         f"<description>{xml_text(escape(entry.summary or _title(entry.title)))}</description>\n"
         f"<content:encoded>{_cdata(entry.entry_html)}</content:encoded>\n"
-        f"{categories}"
+        f"{categories}{_rss_image(entry.image)}"
         "</item>\n"
+    )
+
+
+def _rss_image(image: Image | None) -> str:
+    """The lead picture as feed readers look for it: an enclosure and a Media RSS element.
+    The length is unknown (nashr never downloads pictures), and RSS says 0 then."""
+    if image is None:
+        return ""
+    url, kind = _attr(image.url), _attr(image_type(image))
+    caption = (
+        f"<media:description>{xml_text(image.caption)}</media:description>" if image.caption else ""
+    )
+    return (
+        f'<enclosure url={url} length="0" type={kind}/>\n'
+        f'<media:content url={url} medium="image" type={kind}>{caption}</media:content>\n'
     )
 
 
@@ -114,12 +141,14 @@ def atom(
         f"<id>{xml_text(self_url)}</id>\n",
         f"<title>{xml_text(_title(title or site.name))}</title>\n",
         f"<subtitle>{xml_text(_title(site.description))}</subtitle>\n",
-        f"<updated>{last_update(entries).isoformat()}</updated>\n",
+        f"<updated>{machine(last_update(entries))}</updated>\n",
         f"<author><name>{xml_text(_title(site.name))}</name></author>\n",
         f'<link href={_attr(self_url)} rel="self" type="application/atom+xml"/>\n',
         f'<link href={_attr(absolute(site, "/"))} rel="alternate" type="text/html"/>\n',
         f"<generator>{GENERATOR}</generator>\n",
     ]
+    if site.websub_hub:
+        parts.append(f'<link href={_attr(site.websub_hub)} rel="hub"/>\n')
     parts.extend(_atom_entry(entry, site) for entry in entries)
     parts.append("</feed>\n")
     return "".join(parts).encode("utf-8")
@@ -140,14 +169,21 @@ def _atom_entry(entry: ListingEntry, site: SiteInfo) -> str:
         "<entry>\n"
         f"<id>{xml_text(page)}</id>\n"
         f"<title>{xml_text(_title(entry.title))}</title>\n"
-        f"<updated>{utc(entry.updated_at).isoformat()}</updated>\n"
-        f"<published>{utc(entry.published_at).isoformat()}</published>\n"
+        f"<updated>{machine(entry.updated_at)}</updated>\n"
+        f"<published>{machine(entry.published_at)}</published>\n"
         f'<link href={_attr(page)} rel="alternate" type="text/html"/>\n'
+        f"{_atom_image(entry.image)}"
         f'<summary type="text">{xml_text(entry.summary or _title(entry.title))}</summary>\n'
         f'<content type="html">{xml_text(entry.entry_html)}</content>\n'
         f"{categories}"
         "</entry>\n"
     )
+
+
+def _atom_image(image: Image | None) -> str:
+    if image is None:
+        return ""
+    return f'<link rel="enclosure" href={_attr(image.url)} type={_attr(image_type(image))}/>\n'
 
 
 def json_feed(
@@ -164,6 +200,8 @@ def json_feed(
         "authors": [{"name": site.name}],
         "items": [_json_item(entry, site) for entry in entries],
     }
+    if site.websub_hub:
+        document["hubs"] = [{"type": "WebSub", "url": site.websub_hub}]
     return (
         json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":")).translate(
             _JSON_UNSAFE
@@ -180,8 +218,8 @@ def _json_item(entry: ListingEntry, site: SiteInfo) -> dict[str, Any]:
         "title": entry.title,
         "content_html": entry.entry_html,
         "summary": entry.summary or _title(entry.title),
-        "date_published": utc(entry.published_at).isoformat(),
-        "date_modified": utc(entry.updated_at).isoformat(),
+        "date_published": machine(entry.published_at),
+        "date_modified": machine(entry.updated_at),
         "tags": [tag.label for tag in entry.tags],
         "language": LANGUAGE,
     }
@@ -189,4 +227,5 @@ def _json_item(entry: ListingEntry, site: SiteInfo) -> dict[str, Any]:
         item["external_url"] = entry.source_url
     if entry.image is not None:
         item["image"] = entry.image.url
+        item["attachments"] = [{"url": entry.image.url, "mime_type": image_type(entry.image)}]
     return item

@@ -15,17 +15,27 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from pipeline.domain.models import (
+    SECTION_LABELS,
+    SECTION_NAMES,
     Image,
     ListingEntry,
     PublishedArticle,
     SiteInfo,
     Tag,
+    archive_path,
+    section_archive_path,
+    section_feed_paths,
+    section_path,
+    tag_archive_path,
     tag_feed_paths,
     tag_path,
 )
+from pipeline.render import dates
 from pipeline.render.ticker import TICKER_SLOT
 
-FEED_PATHS = {"rss": "/feeds/rss.xml", "atom": "/feeds/atom.xml"}
+FEED_PATHS = {"rss": "/feeds/rss.xml", "atom": "/feeds/atom.xml", "json": "/feeds/feed.json"}
+DESCRIPTION_CHARS = 160
+"""Search engines show about this much of a meta description."""
 REPORT_NOTICE = (
     "شكرا على الإبلاغ! سيتم حجب هذه الصورة تلقائيا عندما يتم الإبلاغ عنها من طرف عدة أشخاص."
 )
@@ -80,8 +90,12 @@ def dump_json(value: Any) -> str:
     return text.translate(_JSON_UNSAFE)
 
 
-def _display_time(moment: datetime) -> str:
-    return utc(moment).strftime("%Y-%m-%d %H:%M")
+def describe(text: str, limit: int = DESCRIPTION_CHARS) -> str:
+    """A meta description: the words of `text`, cut at a word near `limit` characters."""
+    words = " ".join(text.split())
+    if len(words) > limit:
+        words = words[:limit].rsplit(" ", 1)[0].rstrip("،,.؛ ") + "…"
+    return words
 
 
 @cache
@@ -98,8 +112,11 @@ def _environment() -> Environment:
     env.filters["safe_href"] = safe_href
     env.filters["tag_href"] = tag_href
     env.filters["iso"] = iso_datetime
-    env.filters["display_time"] = _display_time
+    env.filters["machine_time"] = dates.machine
+    env.filters["human_time"] = dates.human
+    env.filters["section_href"] = section_path
     env.globals["feed_paths"] = FEED_PATHS
+    env.globals["sections"] = [(name, SECTION_LABELS[name]) for name in SECTION_NAMES]
     env.globals["visible_images"] = visible_images
     env.globals["ticker_slot"] = Markup(TICKER_SLOT)
     return env
@@ -110,14 +127,53 @@ def _render(template: str, **context: Any) -> str:
 
 
 def render_article_page(article: PublishedArticle, site: SiteInfo) -> str:
-    """The reader's page: the article, its tags and images, the source link, the ticker's slot."""
+    """The reader's page: the article, its tags and images, the source link, the ticker's slot,
+    and what search engines and link previews read (description, Open Graph, JSON-LD)."""
+    canonical = absolute_url(site, article.path)
+    description = describe(plain_text(article.paragraphs[0]) if article.paragraphs else "")
+    section_label = article.category or (
+        article.section.label if article.section and article.section.name != "general" else ""
+    )
     return _render(
         "article.html",
         article=article,
         site=site,
-        canonical=absolute_url(site, article.path),
+        canonical=canonical,
+        description=description or article.title,
+        section_label=section_label,
+        json_ld=Markup(dump_json(news_article(article, site, description, section_label))),
         report_notice=REPORT_NOTICE,
     )
+
+
+def news_article(
+    article: PublishedArticle, site: SiteInfo, description: str, section: str
+) -> dict[str, Any]:
+    """schema.org NewsArticle, as search engines read a news page."""
+    canonical = absolute_url(site, article.path)
+    logo = {"@type": "ImageObject", "url": absolute_url(site, "/favicon.svg")}
+    publisher = {"@type": "Organization", "name": site.name, "url": absolute_url(site, "/")}
+    document: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "mainEntityOfPage": {"@type": "WebPage", "@id": canonical},
+        "url": canonical,
+        "headline": article.title,
+        "description": description or article.title,
+        "datePublished": dates.machine(article.published_at, site.timezone),
+        "dateModified": dates.machine(article.updated_at, site.timezone),
+        "inLanguage": "ar",
+        "author": {"@type": "Organization", "name": site.name, "url": absolute_url(site, "/")},
+        "publisher": publisher | {"logo": logo},
+        "isBasedOn": safe_href(article.source.url),
+        "keywords": [tag.label for tag in article.tags],
+    }
+    images = [safe_href(image.url) for _, image in visible_images(article)]
+    if images := [url for url in images if url != "#"]:
+        document["image"] = images
+    if section:
+        document["articleSection"] = section
+    return document
 
 
 def render_entry_html(article: PublishedArticle, site: SiteInfo) -> str:
@@ -136,19 +192,86 @@ def render_entry_summary(article: PublishedArticle, site: SiteInfo, summary: str
     )
 
 
-def render_card(article: PublishedArticle, lead: Image | None) -> str:
-    """The article in an HTML listing: headline, time, lead paragraph, tags."""
-    return _render("card.html", article=article, lead=lead)
+def render_card(article: PublishedArticle, lead: Image | None, site: SiteInfo) -> str:
+    """The article in an HTML listing: thumbnail, headline, time, lead paragraph, tags."""
+    return _render("card.html", article=article, lead=lead, site=site)
 
 
-def render_home(latest: list[ListingEntry], site: SiteInfo) -> str:
-    """The front page: the latest N articles, never the archive, under the ticker's slot."""
+def render_home(
+    latest: list[ListingEntry],
+    site: SiteInfo,
+    older: str | None = None,
+    older_than: int | None = None,
+) -> str:
+    """The front page (the lead story large, the rest as cards, under the ticker's slot), or one
+    of its older pages: `older_than` is the article the page continues after."""
+    first = latest[0] if latest and older_than is None else None
+    path = "/" if older_than is None else archive_path(older_than)
     return _render(
         "home.html",
-        articles=latest,
+        lead=first,
+        articles=latest[1:] if first else latest,
         site=site,
-        canonical=absolute_url(site, "/"),
+        canonical=absolute_url(site, path),
+        older=older,
+        older_than=older_than,
     )
+
+
+def render_listing_page(
+    kind_label: str,
+    heading: str,
+    path: str,
+    feeds: list[str],
+    articles: list[ListingEntry],
+    site: SiteInfo,
+    older: str | None = None,
+    older_than: int | None = None,
+    current_section: str | None = None,
+) -> str:
+    """A tag's or a section's newest articles (or an older page of them), with its feeds."""
+    return _render(
+        "listing.html",
+        kind_label=kind_label,
+        heading=heading,
+        articles=articles,
+        site=site,
+        canonical=absolute_url(site, path),
+        feeds=feeds,
+        older=older,
+        older_than=older_than,
+        current_section=current_section,
+    )
+
+
+def render_tag_page(
+    tag: Tag,
+    articles: list[ListingEntry],
+    site: SiteInfo,
+    older: str | None = None,
+    older_than: int | None = None,
+) -> str:
+    """One tag's latest articles, reached from the tag links on every article page."""
+    path = (
+        tag_href(tag.slug)
+        if older_than is None
+        else tag_archive_path(quote(tag.slug, safe=""), older_than)
+    )
+    feeds = [quote(path) for path in tag_feed_paths(tag.slug)]
+    return render_listing_page("وسم", tag.label, path, feeds, articles, site, older, older_than)
+
+
+def render_section_page(
+    name: str,
+    articles: list[ListingEntry],
+    site: SiteInfo,
+    older: str | None = None,
+    older_than: int | None = None,
+) -> str:
+    path = section_path(name) if older_than is None else section_archive_path(name, older_than)
+    feeds = list(section_feed_paths(name))
+    label = SECTION_LABELS[name]
+    return render_listing_page("قسم", label, path, feeds, articles, site, older, older_than, name)
 
 
 def render_not_found(site: SiteInfo) -> str:
@@ -160,21 +283,19 @@ def render_unavailable(site: SiteInfo) -> str:
     return _render("unavailable.html", site=site, canonical=absolute_url(site, "/"))
 
 
-def render_gone(site: SiteInfo) -> str:
-    """What a taken-down article's address answers, with 410 Gone."""
-    return _render("gone.html", site=site, canonical=absolute_url(site, "/"))
-
-
-def render_tag_page(tag: Tag, articles: list[ListingEntry], site: SiteInfo) -> str:
-    """One tag's latest articles, reached from the tag links on every article page."""
+def render_gone(site: SiteInfo, listing: bool = False) -> str:
+    """What a taken-down article's address answers, with 410 Gone; `listing`: a tag or section
+    that no live article carries any more."""
+    heading = "لم تعد هذه الصفحة متاحة" if listing else "لم يعد هذا الخبر متاحا"
+    reason = "لم يعد في هذه الصفحة أي خبر." if listing else "سحب هذا الخبر من الموقع."
     return _render(
-        "tag.html",
-        tag=tag,
-        articles=articles,
-        site=site,
-        canonical=absolute_url(site, tag_href(tag.slug)),
-        tag_feeds=[quote(path) for path in tag_feed_paths(tag.slug)],
+        "gone.html", site=site, canonical=absolute_url(site, "/"), heading=heading, reason=reason
     )
+
+
+def render_ticker_page(fragment: str, site: SiteInfo) -> str:
+    """The ticker fragment as a document of its own, for whoever opens `/ticker.html`."""
+    return _render("ticker_page.html", fragment=fragment, site=site)
 
 
 def render_article_json(article: PublishedArticle, site: SiteInfo) -> str:

@@ -14,10 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pipeline.domain.errors import TransientError
-from pipeline.domain.models import ListingEntry, SiteInfo, article_path
+from pipeline.domain.models import ListingEntry, SiteInfo, archive_path, article_path
 from pipeline.domain.outputs import ATOM, HTML, JSON, JSON_FEED, RSS, Output
 from pipeline.render import feeds, ticker
 from pipeline.render.pages import render_home
+from pipeline.services.websub import HubNotifier
 from pipeline.store import rebuilds
 from pipeline.store.database import utcnow
 from pipeline.store.listings import ListingStore
@@ -45,6 +46,7 @@ class Rebuilt:
     went_live: list[tuple[int, int]] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     written: list[str] = field(default_factory=list)
+    outputs: list[Output] = field(default_factory=list)
 
 
 class SiteListings:
@@ -55,12 +57,14 @@ class SiteListings:
         site: SiteInfo,
         sizes: OutputSizes,
         gap_seconds: float,
+        hub: HubNotifier | None = None,
     ) -> None:
         self.store = store
         self.failures = failures
         self.site = site
         self.sizes = sizes
         self.gap_seconds = gap_seconds
+        self.hub = hub
 
     def request(self, urgent: bool = False) -> float | None:
         """Ask for a rebuild: the delay to send it with, or None when one is already coming.
@@ -77,7 +81,7 @@ class SiteListings:
     def rebuild(self) -> Rebuilt:
         """One rebuild of the site's listings; every published version it shows goes live."""
         done = Rebuilt()
-        size = max(self.sizes.feed, self.sizes.home, self.sizes.ticker * 3)
+        size = max(self.sizes.feed, self.sizes.home + 1, self.sizes.ticker * 3)
         done.went_live, refused, damaged = self.store.rebuild(
             rebuilds.SITE, size, lambda e: self._render(e, done)
         )
@@ -85,6 +89,8 @@ class SiteListings:
         for path, error in done.failed.items():
             self.failures.record(path, error)
         record_damaged(self.failures, damaged)
+        if self.hub is not None:  # after the commit: subscribers fetch what is now served
+            self.hub.changed([o for o in done.outputs if o.path in SITE_FEEDS.values()])
         return done
 
     def _render(self, entries: list[ListingEntry], done: Rebuilt) -> list[Output]:
@@ -98,6 +104,7 @@ class SiteListings:
                 done.failed[path] = f"{type(exc).__name__}: {exc}"
                 log.error("output failed", extra={"path": path, "error": done.failed[path]})
         done.written = [output.path for output in written]
+        done.outputs = written
         return written
 
     def _renderers(self, entries: list[ListingEntry]) -> dict[str, Callable[[], Output]]:
@@ -117,10 +124,14 @@ class SiteListings:
             TICKER_FRAGMENT: lambda: Output.text(
                 TICKER_FRAGMENT, ticker.render_ticker_html(headlines), HTML
             ),
-            HOME: lambda: Output.text(
-                HOME, render_home(entries[: self.sizes.home], site), HTML, ticker_slot=True
-            ),
+            HOME: lambda: Output.text(HOME, self._home(entries), HTML, ticker_slot=True),
         }
+
+    def _home(self, entries: list[ListingEntry]) -> str:
+        """The first page of the site's listing; older pages have addresses of their own."""
+        shown = entries[: self.sizes.home]
+        older = archive_path(shown[-1].id) if len(entries) > len(shown) else None
+        return render_home(shown, self.site, older)
 
 
 def record_damaged(failures: OutputFailures, articles: list[int]) -> None:

@@ -14,8 +14,11 @@ from pipeline.domain.models import SiteInfo
 from pipeline.services.listings import OutputSizes, SiteListings
 from pipeline.services.pages import ListingPages
 from pipeline.services.publishing import Publisher
+from pipeline.services.sitemaps import Sitemaps
 from pipeline.services.takedowns import Takedowns
+from pipeline.services.websub import HubNotifier
 from pipeline.store import ArticleStore, connect
+from pipeline.store.browse import BrowseStore
 from pipeline.store.listings import ListingStore
 from pipeline.store.output_failures import OutputFailures
 from pipeline.store.outputs import OutputStore
@@ -36,6 +39,7 @@ class Services:
     publisher: Publisher
     listings: SiteListings
     pages: ListingPages
+    sitemaps: Sitemaps
     takedowns: Takedowns
 
     def close(self) -> None:
@@ -45,7 +49,12 @@ class Services:
 def build_services(settings: Settings, durable: bool = True) -> Services:
     """`durable=False` for the workers: see `pipeline/store/database.py`."""
     engine = connect(settings.database, durable)
-    site = SiteInfo(base_url=settings.site_url, name=settings.site_name)
+    site = SiteInfo(
+        base_url=settings.site_url,
+        name=settings.site_name,
+        timezone=settings.timezone,
+        websub_hub=settings.websub_hub,
+    )
     sizes = OutputSizes(
         feed=settings.feed_size,
         ticker=settings.ticker_size,
@@ -53,6 +62,7 @@ def build_services(settings: Settings, durable: bool = True) -> Services:
         tag=settings.tag_size,
     )
     articles = ArticleStore(engine)
+    hub = HubNotifier(settings.websub_hub, site.base_url) if settings.websub_hub else None
     listing_store = ListingStore(engine)
     failures = OutputFailures(engine)
     return Services(
@@ -64,7 +74,10 @@ def build_services(settings: Settings, durable: bool = True) -> Services:
         outputs=OutputStore(engine),
         failures=failures,
         publisher=Publisher(PublishStore(engine), site, settings.feed_entry_max_bytes),
-        listings=SiteListings(listing_store, failures, site, sizes, settings.listing_gap_seconds),
-        pages=ListingPages(listing_store, failures, site, settings.tag_size),
+        listings=SiteListings(
+            listing_store, failures, site, sizes, settings.listing_gap_seconds, hub
+        ),
+        pages=ListingPages(BrowseStore(engine), failures, site, settings.tag_size),
+        sitemaps=Sitemaps(BrowseStore(engine), site),
         takedowns=Takedowns(articles, site),
     )

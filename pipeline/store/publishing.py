@@ -24,6 +24,7 @@ from pipeline.domain.models import ListingEntry, Tag
 from pipeline.domain.outputs import Output
 from pipeline.domain.states import Status, Step
 from pipeline.store.articles import ArticleStore
+from pipeline.store.browse import remember_tags
 from pipeline.store.database import reading, transaction, utcnow
 from pipeline.store.listings import put_entry
 from pipeline.store.output_failures import OutputFailures
@@ -70,6 +71,7 @@ def show_version(
         return False
     db.execute(_CLEAR_TAGS, {"key_article": article_id})
     unique = {tag.slug: tag for tag in tags}
+    remember_tags(db, list(unique))
     if unique:
         db.execute(
             _ADD_TAGS,

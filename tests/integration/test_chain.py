@@ -304,7 +304,13 @@ def test_a_takedown_leaves_no_served_output_carrying_the_article(system: Running
         return found
 
     wait_until(lambda: not carriers() or None, 60, "no output to carry the taken-down article")
-    assert system.get(f"/news/{early['id']}.html").status_code == 410
+    gone = system.get(f"/news/{early['id']}.html")
+    assert gone.status_code == 410 and "لم يعد هذا الخبر متاحا" in gone.text
+    assert gone.headers["content-type"] == "text/html; charset=utf-8"
+    scanned = set(served_paths(system))
+    assert {"/robots.txt", "/sitemap.xml", "/news-sitemap.xml", "/sitemaps/listings.xml"} <= scanned
+    assert {"/sections/politics.html", "/feeds/sections/politics.json"} <= scanned
+    assert any(path.startswith("/sitemaps/20") for path in scanned)
     assert any(f"/news/{a['id']}.html" in served_paths(system) for a in later)
 
 

@@ -84,7 +84,7 @@ def _article(system: RunningSystem, title: str, **extra: object) -> dict[str, ob
 
 def _main(page: str) -> str:
     """The page's own listing, without the ticker bar above it."""
-    return page.split("<main>", 1)[1].split("</main>", 1)[0]
+    return page.split("<main", 1)[1].split("</main>", 1)[0]
 
 
 def _retry_listing(system: RunningSystem) -> str:

@@ -14,6 +14,7 @@ from urllib.parse import quote
 import pipeline.render.article_feeds as feed
 import pipeline.render.pages as site
 from pipeline.domain.models import (
+    SECTION_NAMES,
     CleanArticle,
     PublishedArticle,
     Section,
@@ -26,7 +27,7 @@ from pipeline.domain.models import (
 from pipeline.domain.source import attach_source
 from pipeline.domain.validate import validate
 from pipeline.enrich.step import enrich
-from pipeline.render import ticker
+from pipeline.render import sitemaps, ticker
 from pipeline.render.entries import listing_entry
 from tests.security.inert import parse_document, script_texts
 from tests.system import SEED_ARTICLE
@@ -92,6 +93,14 @@ def render(article: PublishedArticle, tag_views: bool = True) -> Rendered:
     out.json_documents["article.json"] = site.render_article_json(article, SITE)
     out.json_documents["ticker.json"] = ticker.render_ticker_json(entries)
     out.json_documents["feed.json"] = feed.render_json_feed([article], SITE)
+    section = article.section.name if article.section else "general"
+    out.pages["section"] = ticker.with_ticker(
+        site.render_section_page(
+            section if section in SECTION_NAMES else "society", [listing_entry(article, SITE)], SITE
+        ),
+        bar,
+    )
+    out.feeds["news sitemap"] = sitemaps.news_sitemap(SITE, [listing_entry(article, SITE)])
     out.feeds["rss"] = feed.render_rss([article], SITE)
     out.feeds["atom"] = feed.render_atom([article], SITE)
     for tag in article.tags if tag_views else []:

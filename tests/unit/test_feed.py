@@ -290,3 +290,68 @@ def test_any_unicode_text_gives_parseable_feeds(title: str, label: str, name: st
     assert len(rss.findall("./channel/item")) == 1
     assert len(atom.findall(f"{ATOM}entry")) == 1
     assert atom.attrib[XML_LANG] == "ar"
+
+
+MEDIA = "{http://search.yahoo.com/mrss/}"
+
+
+def test_the_first_visible_image_is_the_rss_enclosure_and_media_content() -> None:
+    [item] = _rss_items(render_rss([_article()], SITE))
+
+    enclosure = item.find("enclosure")
+    assert enclosure is not None
+    assert enclosure.attrib == {
+        "url": "https://news.example/shown.jpg",  # the hidden one is never offered
+        "length": "0",
+        "type": "image/jpeg",
+    }
+    media = item.find(f"{MEDIA}content")
+    assert media is not None
+    assert media.get("url") == "https://news.example/shown.jpg" and media.get("medium") == "image"
+    assert media.findtext(f"{MEDIA}description") == "ظاهرة"
+
+
+def test_the_atom_entry_links_its_picture_as_an_enclosure() -> None:
+    [entry] = _atom_entries(render_atom([_article()], SITE))
+    enclosures = [link for link in entry.findall(f"{ATOM}link") if link.get("rel") == "enclosure"]
+    assert [(e.get("href"), e.get("type")) for e in enclosures] == [
+        ("https://news.example/shown.jpg", "image/jpeg")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("url", "kind"),
+    [
+        ("https://news.example/a.png", "image/png"),
+        ("https://news.example/a.webp?w=800", "image/webp"),
+        ("https://news.example/photo", "image/jpeg"),
+        ("https://news.example/a.exe", "image/jpeg"),
+        ('https://news.example/"><x>.gif', "image/gif"),
+    ],
+)
+def test_the_enclosure_type_comes_from_the_extension_and_is_always_an_image(
+    url: str, kind: str
+) -> None:
+    article = _article(images=[Image(url=url)])
+    [item] = _rss_items(render_rss([article], SITE))
+    enclosure = item.find("enclosure")
+    assert enclosure is not None and enclosure.get("type") == kind
+    assert enclosure.get("url") == url
+    feed = json.loads(render_json_feed([article], SITE))
+    assert feed["items"][0]["attachments"] == [{"url": url, "mime_type": kind}]
+
+
+def test_no_picture_no_enclosure() -> None:
+    article = _article(images=[])
+    [item] = _rss_items(render_rss([article], SITE))
+    assert item.find("enclosure") is None and item.find(f"{MEDIA}content") is None
+    [entry] = _atom_entries(render_atom([article], SITE))
+    assert not [link for link in entry.findall(f"{ATOM}link") if link.get("rel") == "enclosure"]
+
+
+def test_feed_dates_carry_offsets_and_whole_seconds() -> None:
+    article = _article(published_at=T0.replace(microsecond=987654))
+    [item] = _rss_items(render_rss([article], SITE))
+    assert (item.findtext("pubDate") or "").endswith(" +0000")
+    [entry] = _atom_entries(render_atom([article], SITE))
+    assert entry.findtext(f"{ATOM}published") == "2025-03-15T12:00:00+00:00"
