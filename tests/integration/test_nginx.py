@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from pipeline.render.policy import content_security_policy
 from tests.services import wait_until
 from tests.site_server import SiteServer, free_port, require_tool, serving_sample_site
 
@@ -115,3 +116,19 @@ def test_a_taken_down_article_is_gone_through_nginx_too(proxied: tuple[str, Site
     assert response.headers["content-type"] == "text/html; charset=utf-8"
     assert "لم يعد هذا الخبر متاحا" in response.text
     assert response.headers["cache-control"]
+
+
+@pytest.mark.parametrize("path", ["/", "/news/2.html", "/feeds/rss.xml", "/health", "/nothing"])
+def test_every_answer_through_nginx_carries_the_security_headers_once(
+    proxied: tuple[str, SiteServer], path: str
+) -> None:
+    """nginx's own headers replace the API's nosniff and referrer policy (never doubled) and
+    add a floor policy; on pages the API's stricter policy, with the scripts' hashes, stays."""
+    url, _ = proxied
+    response = httpx.get(url + path)
+    assert response.headers.get_list("x-content-type-options") == ["nosniff"]
+    assert response.headers.get_list("referrer-policy") == ["strict-origin-when-cross-origin"]
+    policies = response.headers.get_list("content-security-policy")
+    assert any("frame-ancestors 'none'" in policy for policy in policies)
+    if response.headers["content-type"].startswith("text/html"):
+        assert content_security_policy() in policies
