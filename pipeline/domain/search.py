@@ -69,3 +69,36 @@ class SearchHit:
 class SearchResults:
     total: int
     hits: list[SearchHit] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A piece of a snippet; `marked` pieces are the words that matched."""
+
+    text: str
+    marked: bool
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    id: int
+    title: str
+    url: str
+    """The article's path on the site."""
+    published_at: datetime
+    section: str | None
+    snippet: tuple[Segment, ...]
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of answers to a query, as both the HTML page and the JSON show it."""
+
+    query: SearchQuery
+    total: int
+    page: int
+    results: list[SearchResult] = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        return min(MAX_PAGE, -(-self.total // PAGE_SIZE))

@@ -10,9 +10,8 @@ are plain characters, and every term reaching a database is letters and digits a
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
-from pipeline.domain.search import SearchDocument, SearchQuery
+from pipeline.domain.search import SearchDocument, SearchQuery, Segment
 from pipeline.enrich import arabic
 from pipeline.enrich.inflection import Inflections, family_key
 from pipeline.enrich.tags import TermStats
@@ -34,12 +33,6 @@ MAX_TERM_CHARS = 60
 _QUOTES = str.maketrans({"«": '"', "»": '"', "“": '"', "”": '"', "„": '"', "＂": '"'})
 ONLY_STOP_WORDS = "the query has only words too common to search for"
 CUT = f"the query was cut to {MAX_QUERY_TERMS} words"
-
-
-@dataclass(frozen=True)
-class Segment:
-    text: str
-    marked: bool
 
 
 class SearchAnalyser:

@@ -1,0 +1,47 @@
+"""search: one row per live article, with nashr's own terms indexed for full-text search
+
+PostgreSQL: a `tsvector` built with the `simple` configuration from terms nashr has already
+folded and stemmed, under a GIN index. SQLite: an FTS5 table beside it, keyed by article id.
+
+Revision ID: 0040
+Revises: 0013
+Create Date: 2026-12-07 03:00:00.000000
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0040"
+down_revision = "0013"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "search_documents",
+        sa.Column("article_id", sa.Integer(), sa.ForeignKey("articles.id"), primary_key=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("title", sa.Text(), nullable=False),
+        sa.Column("section", sa.String(20), nullable=True),
+        sa.Column("published_at", sa.DateTime(), nullable=False),
+        sa.Column("excerpt", sa.Text(), nullable=False),
+    )
+    op.create_index(
+        "ix_search_documents_newest", "search_documents", ["published_at", "article_id"]
+    )
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("ALTER TABLE search_documents ADD COLUMN terms tsvector NOT NULL")
+        op.execute("CREATE INDEX ix_search_documents_terms ON search_documents USING gin (terms)")
+    else:
+        op.execute(
+            "CREATE VIRTUAL TABLE search_fts USING fts5("
+            "terms, tokenize = 'unicode61 remove_diacritics 0')"
+        )
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name != "postgresql":
+        op.execute("DROP TABLE search_fts")
+    op.drop_index("ix_search_documents_newest", table_name="search_documents")
+    op.drop_table("search_documents")
