@@ -31,8 +31,13 @@ def upgrade() -> None:
         "ix_search_documents_newest", "search_documents", ["published_at", "article_id"]
     )
     if op.get_bind().dialect.name == "postgresql":
+        # terms: the whole text, matched through the GIN index; lead: the headline and the
+        # first words, what relevance is computed from (small, so it stays in the row)
         op.execute("ALTER TABLE search_documents ADD COLUMN terms tsvector NOT NULL")
+        op.execute("ALTER TABLE search_documents ADD COLUMN lead tsvector NOT NULL")
         op.execute("CREATE INDEX ix_search_documents_terms ON search_documents USING gin (terms)")
+        # the big values go out of line early: matching, counting and ranking read narrow rows
+        op.execute("ALTER TABLE search_documents SET (toast_tuple_target = 1024)")
     else:
         op.execute(
             "CREATE VIRTUAL TABLE search_fts USING fts5("

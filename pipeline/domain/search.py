@@ -9,6 +9,8 @@ from datetime import datetime
 PAGE_SIZE = 10
 MAX_PAGE = 100
 """Pages past this are refused: nobody reads result 1,000, and deep offsets cost the most."""
+MAX_RESULTS = PAGE_SIZE * MAX_PAGE
+"""A query's results are its newest 1,000 matches, ranked: `total` counts up to this."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,10 @@ class SearchDocument:
     """nashr's terms in reading order, space-separated: positions make phrases work."""
     excerpt: str
     """The start of the visible text, marks removed, for snippets."""
+    title_terms: str = ""
+    lead_terms: str = ""
+    """The headline's terms and the lead's (the first words of the body): what relevance
+    weighs on PostgreSQL, small enough to rank thousands of matches in milliseconds."""
 
 
 @dataclass(frozen=True)

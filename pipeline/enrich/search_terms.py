@@ -23,6 +23,8 @@ MAX_QUERY_TERMS = 8
 MAX_DOCUMENT_TERMS = 16_000
 """PostgreSQL keeps word positions up to 16,383; a longer article is indexed by its start."""
 EXCERPT_CHARS = 2_000
+LEAD_WORDS = 60
+"""The lead: a news story says what it is about in its first sentences."""
 SNIPPET_WORDS = 30
 SNIPPET_LEAD = 8
 """Words shown before the first match, so the match reads in its sentence."""
@@ -71,14 +73,26 @@ class SearchAnalyser:
         a quoted phrase with one in it still matches), and the excerpt snippets come from."""
         texts = list(bounded_texts(title, paragraphs))
         terms: list[str] = []
-        for text in texts:
+        heading = 0
+        for index, text in enumerate(texts):
             for token in arabic.tokenize(text):
                 if len(terms) >= MAX_DOCUMENT_TERMS:
                     break
                 terms.append(self.term(token))
+            if index == 0:
+                heading = len(terms)
         body = " ".join(arabic.strip_marks(text) for text in texts[1:])
         excerpt = " ".join(body.split())[:EXCERPT_CHARS]
-        return SearchDocument(article_id, version, title, section, " ".join(terms), excerpt)
+        return SearchDocument(
+            article_id,
+            version,
+            title,
+            section,
+            " ".join(terms),
+            excerpt,
+            title_terms=" ".join(terms[:heading]),
+            lead_terms=" ".join(terms[heading : heading + LEAD_WORDS]),
+        )
 
     def query(self, raw: str) -> SearchQuery:
         """Words and "quoted phrases"; stop words never count alone; an unbalanced quote is

@@ -3,9 +3,12 @@ live and removed in the one that takes the article down, so the index never show
 readers cannot read.
 
 PostgreSQL keeps the terms in a `tsvector` (`simple` configuration: the terms are nashr's own,
-already folded and stemmed) under a GIN index, ranked by `ts_rank`; SQLite keeps them in an FTS5
-table ranked by BM25. Every value reaches the database as a bound parameter, and a query's
-terms are letters and digits only (`pipeline/enrich/search_terms.py`), so no query operator of
+already folded and stemmed) under a GIN index, and ranks matches by `ts_rank` over a second,
+small one of the headline (weight A) and the lead (weight B): ranking reads every match's
+vector, and the whole text's would make a common word cost a read of kilobytes per match.
+SQLite keeps the terms in an FTS5 table ranked by BM25. Every value reaches the database as a
+bound parameter, and a query's terms are letters and digits only
+(`pipeline/enrich/search_terms.py`), so no query operator of
 either engine can come from a reader.
 """
 
@@ -18,16 +21,19 @@ from sqlalchemy import (
     Connection,
     DateTime,
     Engine,
-    Integer,
-    String,
-    Text,
     bindparam,
     delete,
     text,
 )
 from sqlalchemy.dialects import sqlite
 
-from pipeline.domain.search import SearchDocument, SearchFilters, SearchHit, SearchQuery
+from pipeline.domain.search import (
+    MAX_RESULTS,
+    SearchDocument,
+    SearchFilters,
+    SearchHit,
+    SearchQuery,
+)
 from pipeline.domain.search import SearchResults as Results
 from pipeline.store.database import reading
 from pipeline.store.schema import search_documents
@@ -35,12 +41,15 @@ from pipeline.store.schema import search_documents
 _UPSERT_PG = text(
     """
     INSERT INTO search_documents
-        (article_id, version, title, section, published_at, excerpt, terms)
+        (article_id, version, title, section, published_at, excerpt, terms, lead)
     VALUES (:article_id, :version, :title, :section, :published_at, :excerpt,
-            to_tsvector('simple', :terms))
+            to_tsvector('simple', :terms),
+            setweight(to_tsvector('simple', :title_terms), 'A')
+            || setweight(to_tsvector('simple', :lead_terms), 'B'))
     ON CONFLICT (article_id) DO UPDATE SET
         version = excluded.version, title = excluded.title, section = excluded.section,
-        published_at = excluded.published_at, excerpt = excluded.excerpt, terms = excluded.terms
+        published_at = excluded.published_at, excerpt = excluded.excerpt, terms = excluded.terms,
+        lead = excluded.lead
     """
 )
 _INSERT_SQLITE = sqlite.insert(search_documents)
@@ -66,11 +75,13 @@ def index_document(db: Connection, document: SearchDocument, published_at: datet
         "published_at": published_at,
         "excerpt": document.excerpt,
         "terms": document.terms,
+        "title_terms": document.title_terms,
+        "lead_terms": document.lead_terms,
     }
     if db.dialect.name == "postgresql":
         db.execute(_UPSERT_PG, values)
         return
-    db.execute(_UPSERT_SQLITE, {k: v for k, v in values.items() if k != "terms"})
+    db.execute(_UPSERT_SQLITE, {k: v for k, v in values.items() if not k.endswith("terms")})
     db.execute(_FTS_DELETE, values)
     db.execute(_FTS_INSERT, values)
 
@@ -128,34 +139,55 @@ class SearchStore:
     def search(
         self, query: SearchQuery, filters: SearchFilters, limit: int, offset: int
     ) -> Results:
-        """Live articles with every term and phrase, the most relevant first, then the newest."""
+        """Live articles with every term and phrase: of the newest `MAX_RESULTS` matches, the
+        most relevant first, then the newest. `total` counts up to `MAX_RESULTS`."""
         if query.empty:
             return Results(total=0)
-        params: dict[str, Any] = {"limit": limit, "offset": offset}
+        params: dict[str, Any] = {"limit": limit, "offset": offset, "most": MAX_RESULTS}
         with reading(self.engine) as db:
-            if db.dialect.name == "postgresql":
-                params["q"] = _tsquery(query)
-                match = "d.terms @@ to_tsquery('simple', :q)"
-                source = "search_documents d"
-                rank = "ts_rank(d.terms, to_tsquery('simple', :q)) DESC"
-            else:
-                params["q"] = _fts5_query(query)
-                match = "search_fts MATCH :q"
-                source = "search_fts JOIN search_documents d ON d.article_id = search_fts.rowid"
-                rank = "bm25(search_fts)"
-            where = match + _filters(filters, params)
-            total = db.execute(_typed(f"SELECT count(*) FROM {source} WHERE {where}"), params)
-            count = int(total.scalar_one())
-            if count <= offset:
-                return Results(total=count)
-            statement = _typed(
-                "SELECT d.article_id, d.title, d.section, d.published_at, d.excerpt"
-                f" FROM {source} WHERE {where}"
-                f" ORDER BY {rank}, d.published_at DESC, d.article_id DESC"
-                " LIMIT :limit OFFSET :offset"
-            ).columns(
-                article_id=Integer, title=Text, section=String, published_at=DateTime, excerpt=Text
-            )
+            postgres = db.dialect.name == "postgresql"
+            params["q"] = _tsquery(query) if postgres else _fts5_query(query)
+            where = "d.terms @@ to_tsquery('simple', :q)" if postgres else "search_fts MATCH :q"
+            where += _filters(filters, params)
+            statement = _typed(_PG_PAGE.format(where=where) if postgres
+                               else _SQLITE_PAGE.format(where=where))  # fmt: skip
             rows = db.execute(statement, params).all()
-        hits = [SearchHit(row[0], row[1], row[2], row[3], row[4]) for row in rows]
+            if rows:
+                count = int(rows[0][0])
+            else:
+                found = _typed(_COUNT.format(source=_PG_SOURCE if postgres else _SQLITE_SOURCE,
+                                             where=where))  # fmt: skip
+                count = int(db.execute(found, params).scalar_one())
+        hits = [SearchHit(row[1], row[2], row[3], _moment(row[4]), row[5]) for row in rows]
         return Results(total=count, hits=hits)
+
+
+_PG_SOURCE = "search_documents d"
+_SQLITE_SOURCE = "search_fts JOIN search_documents d ON d.article_id = search_fts.rowid"
+_COUNT = "SELECT count(*) FROM (SELECT 1 FROM {source} WHERE {where} LIMIT :most) AS found"
+_PG_PAGE = (
+    # the newest matches by the date index (or the GIN bitmap, as the planner finds cheaper),
+    # then ranked on the small headline-and-lead vector, then the page's rows read whole
+    "WITH c AS MATERIALIZED (SELECT d.article_id, d.published_at, d.lead"
+    " FROM search_documents d WHERE {where}"
+    " ORDER BY d.published_at DESC, d.article_id DESC LIMIT :most),"
+    " top AS (SELECT c.article_id, c.published_at, ts_rank(c.lead, q) AS rank"
+    " FROM c, to_tsquery('simple', :q) AS q"
+    " ORDER BY rank DESC, c.published_at DESC, c.article_id DESC LIMIT :limit OFFSET :offset)"
+    " SELECT (SELECT count(*) FROM c), d.article_id, d.title, d.section, d.published_at,"
+    " d.excerpt FROM top JOIN search_documents d ON d.article_id = top.article_id"
+    " ORDER BY top.rank DESC, top.published_at DESC, top.article_id DESC"
+)
+_SQLITE_PAGE = (
+    "WITH c AS (SELECT d.article_id, d.published_at, bm25(search_fts) AS rank"
+    f" FROM {_SQLITE_SOURCE} WHERE {{where}}"
+    " ORDER BY d.published_at DESC, d.article_id DESC LIMIT :most)"
+    " SELECT (SELECT count(*) FROM c), d.article_id, d.title, d.section, d.published_at,"
+    " d.excerpt FROM c JOIN search_documents d ON d.article_id = c.article_id"
+    " ORDER BY c.rank, c.published_at DESC, c.article_id DESC LIMIT :limit OFFSET :offset"
+)
+
+
+def _moment(value: Any) -> datetime:
+    """SQLite hands back the stored text of a timestamp, PostgreSQL a datetime."""
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))

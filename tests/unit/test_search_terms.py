@@ -100,6 +100,8 @@ def test_document_keeps_word_positions_and_an_excerpt(analyser: SearchAnalyser) 
     assert terms[:2] == [analyser.term("الاستثمارات"), analyser.term("الأجنبية")]
     assert "<p>" not in document.excerpt and document.excerpt.startswith("قال وزير")
     assert all(term.isalnum() for term in terms)
+    assert document.title_terms == " ".join(terms[:4])
+    assert document.lead_terms.split(" ")[:2] == [analyser.term("قال"), analyser.term("وزير")]
 
 
 def test_a_huge_document_is_indexed_by_its_start(analyser: SearchAnalyser) -> None:
