@@ -18,6 +18,7 @@ cached), and a workload of headline queries through the search service. Then a r
 from __future__ import annotations
 
 import argparse
+import signal
 import statistics
 import sys
 import time
@@ -156,6 +157,15 @@ def index_write_ms(services: Services, filler: IndexFiller, trials: int = 200) -
     return statistics.median(times)
 
 
+def analyze(services: Services) -> None:
+    """Statistics for the planner, as autovacuum keeps them on a database that grows: a bulk
+    fill outruns it, and without them every query plan is a guess."""
+    with services.articles.engine.connect() as db:
+        db.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+            "VACUUM ANALYZE search_documents"
+        )
+
+
 def search_only(args: argparse.Namespace, sizes: list[int]) -> int:
     """The index filled directly to each size; search timed alone."""
     corpus = corpus_submissions(args.corpus)
@@ -171,6 +181,7 @@ def search_only(args: argparse.Namespace, sizes: list[int]) -> int:
             started = time.monotonic()
             filler.add(size - filler.count)
             filled = time.monotonic() - started
+            analyze(services)
             write_ms = index_write_ms(services, filler)
             figures = time_queries(services, queries)
             rows.append((size, figures, write_ms))
@@ -199,6 +210,15 @@ def search_only(args: argparse.Namespace, sizes: list[int]) -> int:
     return 0
 
 
+def _stop_on_sigterm() -> None:
+    """A SIGTERM unwinds like Ctrl-C, so the run's database and children are removed."""
+
+    def stop(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--sizes", default="1000,10000,100000")
@@ -213,6 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(size) for size in args.sizes.split(",")]
     print(f"command: {' '.join([sys.executable, *sys.argv])}")
     print(f"load average at the start: {load_average()}")
+    _stop_on_sigterm()
     if args.search_only:
         return search_only(args, sizes)
     queries = query_workload(corpus_submissions(args.corpus), args.queries)
@@ -235,6 +256,7 @@ def main(argv: list[str] | None = None) -> int:
                     raise BenchError(f"no tag page for {slug}")
 
             tag_ms = _timed(fresh_tag_page, args.trials)
+            analyze(services)
             search = time_queries(services, queries)
             rss = worker_rss_mb(running, services, loader, args.worker_batch)
             live = services.articles.count_by_status().get("live", 0)

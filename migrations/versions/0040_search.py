@@ -1,7 +1,8 @@
 """search: one row per live article, with nashr's own terms indexed for full-text search
 
 PostgreSQL: a `tsvector` built with the `simple` configuration from terms nashr has already
-folded and stemmed, under a GIN index. SQLite: an FTS5 table beside it, keyed by article id.
+folded and stemmed (and their neighbouring pairs, for phrases), under a GIN index. SQLite: an
+FTS5 table beside it, keyed by article id.
 
 Revision ID: 0040
 Revises: 0013
@@ -27,12 +28,10 @@ def upgrade() -> None:
         sa.Column("published_at", sa.DateTime(), nullable=False),
         sa.Column("excerpt", sa.Text(), nullable=False),
     )
-    op.create_index(
-        "ix_search_documents_newest", "search_documents", ["published_at", "article_id"]
-    )
     if op.get_bind().dialect.name == "postgresql":
-        # terms: the whole text, matched through the GIN index; lead: the headline and the
-        # first words, what relevance is computed from (small, so it stays in the row)
+        # terms: the whole text's terms and term pairs, matched through the GIN index alone;
+        # lead: the headline and the first words, what relevance is computed from (small, so
+        # it stays in the row). No date index: walking it would read every row's terms.
         op.execute("ALTER TABLE search_documents ADD COLUMN terms tsvector NOT NULL")
         op.execute("ALTER TABLE search_documents ADD COLUMN lead tsvector NOT NULL")
         op.execute("CREATE INDEX ix_search_documents_terms ON search_documents USING gin (terms)")
@@ -48,5 +47,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         op.execute("DROP TABLE search_fts")
-    op.drop_index("ix_search_documents_newest", table_name="search_documents")
     op.drop_table("search_documents")

@@ -137,15 +137,19 @@ class SearchAnalyser:
         if not spans:
             return []
         wanted = query.words
-        matched = [self.term(excerpt[start:end]) in wanted for start, end in spans]
-        first = matched.index(True) if True in matched else 0
+
+        def matches(index: int) -> bool:
+            start, stop = spans[index]
+            return self.term(excerpt[start:stop]) in wanted
+
+        first = next((i for i in range(len(spans)) if matches(i)), 0)
         begin = max(0, first - SNIPPET_LEAD)
         end = min(len(spans), begin + SNIPPET_WORDS)
         segments: list[Segment] = [Segment("… ", False)] if begin > 0 else []
         cursor = spans[begin][0]
         for index in range(begin, end):
             start, stop = spans[index]
-            if matched[index]:
+            if matches(index):
                 if start > cursor:
                     segments.append(Segment(excerpt[cursor:start], False))
                 segments.append(Segment(excerpt[start:stop], True))

@@ -115,7 +115,6 @@ search_documents = Table(
 )
 """One row per live article. Its terms are in a `tsvector` column (PostgreSQL) or the FTS5
 table `search_fts` (SQLite), which `pipeline/store/search.py` reaches by SQL of its own."""
-Index("ix_search_documents_newest", search_documents.c.published_at, search_documents.c.article_id)
 
 tokens = Table(
     "tokens",

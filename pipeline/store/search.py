@@ -2,25 +2,32 @@
 live and removed in the one that takes the article down, so the index never shows a version
 readers cannot read.
 
-PostgreSQL keeps the terms in a `tsvector` (`simple` configuration: the terms are nashr's own,
-already folded and stemmed) under a GIN index, and ranks matches by `ts_rank` over a second,
-small one of the headline (weight A) and the lead (weight B): ranking reads every match's
-vector, and the whole text's would make a common word cost a read of kilobytes per match.
-SQLite keeps the terms in an FTS5 table ranked by BM25. Every value reaches the database as a
-bound parameter, and a query's terms are letters and digits only
-(`pipeline/enrich/search_terms.py`), so no query operator of
-either engine can come from a reader.
+PostgreSQL keeps each article's terms (nashr's own, already folded and stemmed, parsed with the
+`simple` configuration) and every pair of neighbouring terms as lexemes of a position-free
+`tsvector` under a GIN index. A phrase is then the AND of its pairs, so every query is answered
+by the index alone: no match is checked again against its row, which would read kilobytes of
+out-of-line vector per candidate. The planner is kept to that bitmap (it does not count that
+cost, and would otherwise filter the whole table for a common word). Matches are ranked by
+`ts_rank` over a small second vector of the headline (weight A) and the lead (weight B).
+SQLite keeps the terms in an FTS5 table, phrases and all, ranked by BM25.
+
+Every value reaches the database as a bound parameter, and a query's terms are letters and
+digits only (`pipeline/enrich/search_terms.py`), so no operator of either engine can come from
+a reader.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from itertools import pairwise
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     Connection,
     DateTime,
     Engine,
+    Text,
     bindparam,
     delete,
     text,
@@ -35,7 +42,7 @@ from pipeline.domain.search import (
     SearchQuery,
 )
 from pipeline.domain.search import SearchResults as Results
-from pipeline.store.database import reading
+from pipeline.store.database import reading, transaction
 from pipeline.store.schema import search_documents
 
 _UPSERT_PG = text(
@@ -43,14 +50,20 @@ _UPSERT_PG = text(
     INSERT INTO search_documents
         (article_id, version, title, section, published_at, excerpt, terms, lead)
     VALUES (:article_id, :version, :title, :section, :published_at, :excerpt,
-            to_tsvector('simple', :terms),
-            setweight(to_tsvector('simple', :title_terms), 'A')
-            || setweight(to_tsvector('simple', :lead_terms), 'B'))
+            strip(to_tsvector('simple', :terms)) || array_to_tsvector(:pairs),
+            setweight(strip(to_tsvector('simple', :title_terms))
+                      || array_to_tsvector(:title_pairs), 'A')
+            || setweight(strip(to_tsvector('simple', :lead_terms))
+                         || array_to_tsvector(:lead_pairs), 'B'))
     ON CONFLICT (article_id) DO UPDATE SET
         version = excluded.version, title = excluded.title, section = excluded.section,
         published_at = excluded.published_at, excerpt = excluded.excerpt, terms = excluded.terms,
         lead = excluded.lead
     """
+).bindparams(
+    bindparam("pairs", type_=ARRAY(Text)),
+    bindparam("title_pairs", type_=ARRAY(Text)),
+    bindparam("lead_pairs", type_=ARRAY(Text)),
 )
 _INSERT_SQLITE = sqlite.insert(search_documents)
 _UPSERT_SQLITE = _INSERT_SQLITE.on_conflict_do_update(
@@ -67,7 +80,7 @@ _DELETE = delete(search_documents).where(search_documents.c.article_id == bindpa
 
 def index_document(db: Connection, document: SearchDocument, published_at: datetime) -> None:
     """The article's row now holds this version's words and no other's."""
-    values = {
+    values: dict[str, Any] = {
         "article_id": document.article_id,
         "version": document.version,
         "title": document.title,
@@ -79,11 +92,20 @@ def index_document(db: Connection, document: SearchDocument, published_at: datet
         "lead_terms": document.lead_terms,
     }
     if db.dialect.name == "postgresql":
+        values["pairs"] = pairs(document.terms)
+        values["title_pairs"] = pairs(document.title_terms)
+        values["lead_pairs"] = pairs(document.lead_terms)
         db.execute(_UPSERT_PG, values)
         return
     db.execute(_UPSERT_SQLITE, {k: v for k, v in values.items() if not k.endswith("terms")})
     db.execute(_FTS_DELETE, values)
     db.execute(_FTS_INSERT, values)
+
+
+def pairs(terms: str) -> list[str]:
+    """Each two neighbouring terms as one lexeme ("وزير من"): what a phrase is matched by."""
+    words = terms.split()
+    return sorted({f"{first} {second}" for first, second in pairwise(words)})
 
 
 def remove_document(db: Connection, article_id: int) -> None:
@@ -94,9 +116,10 @@ def remove_document(db: Connection, article_id: int) -> None:
 
 
 def _tsquery(query: SearchQuery) -> str:
-    parts = [f"'{term}'" for term in query.terms]
-    parts += ["(" + " <-> ".join(f"'{term}'" for term in phrase) + ")" for phrase in query.phrases]
-    return " & ".join(parts)
+    lexemes = list(query.terms)
+    for phrase in query.phrases:
+        lexemes += pairs(" ".join(phrase))
+    return " & ".join(f"'{lexeme}'" for lexeme in lexemes)
 
 
 def _fts5_query(query: SearchQuery) -> str:
@@ -144,10 +167,13 @@ class SearchStore:
         if query.empty:
             return Results(total=0)
         params: dict[str, Any] = {"limit": limit, "offset": offset, "most": MAX_RESULTS}
-        with reading(self.engine) as db:
-            postgres = db.dialect.name == "postgresql"
+        postgres = self.engine.dialect.name == "postgresql"
+        with transaction(self.engine) if postgres else reading(self.engine) as db:
+            if postgres:  # the GIN bitmap only, for the query's own transaction
+                db.exec_driver_sql("SET LOCAL enable_seqscan = off")
+                db.exec_driver_sql("SET LOCAL enable_indexscan = off")
             params["q"] = _tsquery(query) if postgres else _fts5_query(query)
-            where = "d.terms @@ to_tsquery('simple', :q)" if postgres else "search_fts MATCH :q"
+            where = "d.terms @@ CAST(:q AS tsquery)" if postgres else "search_fts MATCH :q"
             where += _filters(filters, params)
             statement = _typed(_PG_PAGE.format(where=where) if postgres
                                else _SQLITE_PAGE.format(where=where))  # fmt: skip
@@ -166,13 +192,13 @@ _PG_SOURCE = "search_documents d"
 _SQLITE_SOURCE = "search_fts JOIN search_documents d ON d.article_id = search_fts.rowid"
 _COUNT = "SELECT count(*) FROM (SELECT 1 FROM {source} WHERE {where} LIMIT :most) AS found"
 _PG_PAGE = (
-    # the newest matches by the date index (or the GIN bitmap, as the planner finds cheaper),
-    # then ranked on the small headline-and-lead vector, then the page's rows read whole
+    # the newest matches, from the GIN bitmap; ranked on the small headline-and-lead vector;
+    # then the page's ten rows read whole
     "WITH c AS MATERIALIZED (SELECT d.article_id, d.published_at, d.lead"
     " FROM search_documents d WHERE {where}"
     " ORDER BY d.published_at DESC, d.article_id DESC LIMIT :most),"
     " top AS (SELECT c.article_id, c.published_at, ts_rank(c.lead, q) AS rank"
-    " FROM c, to_tsquery('simple', :q) AS q"
+    " FROM c, CAST(:q AS tsquery) AS q"
     " ORDER BY rank DESC, c.published_at DESC, c.article_id DESC LIMIT :limit OFFSET :offset)"
     " SELECT (SELECT count(*) FROM c), d.article_id, d.title, d.section, d.published_at,"
     " d.excerpt FROM top JOIN search_documents d ON d.article_id = top.article_id"
