@@ -29,14 +29,23 @@ def upgrade() -> None:
         sa.Column("excerpt", sa.Text(), nullable=False),
     )
     if op.get_bind().dialect.name == "postgresql":
-        # terms: the whole text's terms and term pairs, matched through the GIN index alone;
-        # lead: the headline and the first words, what relevance is computed from (small, so
-        # it stays in the row). No date index: walking it would read every row's terms.
-        op.execute("ALTER TABLE search_documents ADD COLUMN terms tsvector NOT NULL")
+        # lead: the headline and the first words, what relevance is computed from; kept in
+        # the row (MAIN), so ranking a thousand matches reads no out-of-line value
         op.execute("ALTER TABLE search_documents ADD COLUMN lead tsvector NOT NULL")
-        op.execute("CREATE INDEX ix_search_documents_terms ON search_documents USING gin (terms)")
-        # the big values go out of line early: matching, counting and ranking read narrow rows
-        op.execute("ALTER TABLE search_documents SET (toast_tuple_target = 1024)")
+        op.execute("ALTER TABLE search_documents ALTER COLUMN lead SET STORAGE MAIN")
+        # search_index: the terms (and term pairs) under GIN, in rows of a few dozen bytes:
+        # a common word's thousands of matches are found, dated and counted from a few
+        # hundred pages, and the kilobytes of terms stay out of line, read by nothing but the
+        # index. No date index: walking it would read every row's terms.
+        op.execute(
+            "CREATE TABLE search_index ("
+            " article_id integer PRIMARY KEY REFERENCES articles (id),"
+            " published_at timestamp without time zone NOT NULL,"
+            " section varchar(20),"
+            " terms tsvector NOT NULL) WITH (toast_tuple_target = 128)"
+        )
+        op.execute("ALTER TABLE search_index ALTER COLUMN terms SET STORAGE EXTERNAL")
+        op.execute("CREATE INDEX ix_search_index_terms ON search_index USING gin (terms)")
     else:
         op.execute(
             "CREATE VIRTUAL TABLE search_fts USING fts5("
@@ -45,6 +54,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name != "postgresql":
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TABLE search_index")
+    else:
         op.execute("DROP TABLE search_fts")
     op.drop_table("search_documents")

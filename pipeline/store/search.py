@@ -4,12 +4,13 @@ readers cannot read.
 
 PostgreSQL keeps each article's terms (nashr's own, already folded and stemmed, parsed with the
 `simple` configuration) and every pair of neighbouring terms as lexemes of a position-free
-`tsvector` under a GIN index. A phrase is then the AND of its pairs, so every query is answered
-by the index alone: no match is checked again against its row, which would read kilobytes of
-out-of-line vector per candidate. The planner is kept to that bitmap (it does not count that
-cost, and would otherwise filter the whole table for a common word). Matches are ranked by
-`ts_rank` over a small second vector of the headline (weight A) and the lead (weight B).
-SQLite keeps the terms in an FTS5 table, phrases and all, ranked by BM25.
+`tsvector` under a GIN index, in `search_index`, whose rows are a few dozen bytes with the
+vector out of line. A phrase is the AND of its pairs, so every query is answered by the index
+alone: no match is read again from its row. The planner is kept off sequential scans (it does
+not count reading the out-of-line vectors, and would filter the whole table for a common
+word). Matches are ranked by `ts_rank` over a small vector of the headline (weight A) and the
+lead (weight B) kept in `search_documents`, beside what results show. SQLite keeps the terms in
+an FTS5 table, phrases by position, ranked by BM25.
 
 Every value reaches the database as a bound parameter, and a query's terms are letters and
 digits only (`pipeline/enrich/search_terms.py`), so no operator of either engine can come from
@@ -48,23 +49,25 @@ from pipeline.store.schema import search_documents
 _UPSERT_PG = text(
     """
     INSERT INTO search_documents
-        (article_id, version, title, section, published_at, excerpt, terms, lead)
+        (article_id, version, title, section, published_at, excerpt, lead)
     VALUES (:article_id, :version, :title, :section, :published_at, :excerpt,
-            strip(to_tsvector('simple', :terms)) || array_to_tsvector(:pairs),
-            setweight(strip(to_tsvector('simple', :title_terms))
-                      || array_to_tsvector(:title_pairs), 'A')
-            || setweight(strip(to_tsvector('simple', :lead_terms))
-                         || array_to_tsvector(:lead_pairs), 'B'))
+            setweight(to_tsvector('simple', :title_terms), 'A')
+            || setweight(to_tsvector('simple', :lead_terms), 'B'))
     ON CONFLICT (article_id) DO UPDATE SET
         version = excluded.version, title = excluded.title, section = excluded.section,
-        published_at = excluded.published_at, excerpt = excluded.excerpt, terms = excluded.terms,
-        lead = excluded.lead
+        published_at = excluded.published_at, excerpt = excluded.excerpt, lead = excluded.lead
     """
-).bindparams(
-    bindparam("pairs", type_=ARRAY(Text)),
-    bindparam("title_pairs", type_=ARRAY(Text)),
-    bindparam("lead_pairs", type_=ARRAY(Text)),
 )
+_UPSERT_PG_INDEX = text(
+    """
+    INSERT INTO search_index (article_id, published_at, section, terms)
+    VALUES (:article_id, :published_at, :section,
+            strip(to_tsvector('simple', :terms)) || array_to_tsvector(:pairs))
+    ON CONFLICT (article_id) DO UPDATE SET
+        published_at = excluded.published_at, section = excluded.section, terms = excluded.terms
+    """
+).bindparams(bindparam("pairs", type_=ARRAY(Text)))
+_DELETE_PG_INDEX = text("DELETE FROM search_index WHERE article_id = :article_id")
 _INSERT_SQLITE = sqlite.insert(search_documents)
 _UPSERT_SQLITE = _INSERT_SQLITE.on_conflict_do_update(
     index_elements=["article_id"],
@@ -93,9 +96,8 @@ def index_document(db: Connection, document: SearchDocument, published_at: datet
     }
     if db.dialect.name == "postgresql":
         values["pairs"] = pairs(document.terms)
-        values["title_pairs"] = pairs(document.title_terms)
-        values["lead_pairs"] = pairs(document.lead_terms)
         db.execute(_UPSERT_PG, values)
+        db.execute(_UPSERT_PG_INDEX, values)
         return
     db.execute(_UPSERT_SQLITE, {k: v for k, v in values.items() if not k.endswith("terms")})
     db.execute(_FTS_DELETE, values)
@@ -110,9 +112,11 @@ def pairs(terms: str) -> list[str]:
 
 def remove_document(db: Connection, article_id: int) -> None:
     """Taken down: the article is no result from this transaction's commit on."""
-    db.execute(_DELETE, {"article_id": article_id})
-    if db.dialect.name != "postgresql":
+    if db.dialect.name == "postgresql":
+        db.execute(_DELETE_PG_INDEX, {"article_id": article_id})
+    else:
         db.execute(_FTS_DELETE, {"article_id": article_id})
+    db.execute(_DELETE, {"article_id": article_id})
 
 
 def _tsquery(query: SearchQuery) -> str:
@@ -171,7 +175,6 @@ class SearchStore:
         with transaction(self.engine) if postgres else reading(self.engine) as db:
             if postgres:  # the GIN bitmap only, for the query's own transaction
                 db.exec_driver_sql("SET LOCAL enable_seqscan = off")
-                db.exec_driver_sql("SET LOCAL enable_indexscan = off")
             params["q"] = _tsquery(query) if postgres else _fts5_query(query)
             where = "d.terms @@ CAST(:q AS tsquery)" if postgres else "search_fts MATCH :q"
             where += _filters(filters, params)
@@ -188,17 +191,18 @@ class SearchStore:
         return Results(total=count, hits=hits)
 
 
-_PG_SOURCE = "search_documents d"
+_PG_SOURCE = "search_index d"
 _SQLITE_SOURCE = "search_fts JOIN search_documents d ON d.article_id = search_fts.rowid"
 _COUNT = "SELECT count(*) FROM (SELECT 1 FROM {source} WHERE {where} LIMIT :most) AS found"
 _PG_PAGE = (
-    # the newest matches, from the GIN bitmap; ranked on the small headline-and-lead vector;
-    # then the page's ten rows read whole
-    "WITH c AS MATERIALIZED (SELECT d.article_id, d.published_at, d.lead"
-    " FROM search_documents d WHERE {where}"
+    # the newest matches, from the GIN bitmap over the narrow index rows; ranked on the small
+    # headline-and-lead vector; then the page's ten rows read whole
+    "WITH c AS MATERIALIZED (SELECT d.article_id, d.published_at"
+    " FROM search_index d WHERE {where}"
     " ORDER BY d.published_at DESC, d.article_id DESC LIMIT :most),"
-    " top AS (SELECT c.article_id, c.published_at, ts_rank(c.lead, q) AS rank"
-    " FROM c, CAST(:q AS tsquery) AS q"
+    " top AS (SELECT c.article_id, c.published_at, ts_rank(s.lead, q) AS rank"
+    " FROM c JOIN search_documents s ON s.article_id = c.article_id,"
+    " CAST(:q AS tsquery) AS q"
     " ORDER BY rank DESC, c.published_at DESC, c.article_id DESC LIMIT :limit OFFSET :offset)"
     " SELECT (SELECT count(*) FROM c), d.article_id, d.title, d.section, d.published_at,"
     " d.excerpt FROM top JOIN search_documents d ON d.article_id = top.article_id"
