@@ -9,6 +9,7 @@ are plain characters, and every term reaching a database is letters and digits a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from pipeline.domain.search import SearchDocument, SearchQuery, Segment
@@ -32,6 +33,9 @@ MAX_CACHED_TERMS = 1 << 17
 MAX_TERM_CHARS = 60
 """A "word" longer than this is noise (or an attack); both sides cut it the same way."""
 
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff\ud800-\udfff]")
+"""Control characters, noncharacters and lone surrogates: no word, and no valid HTML either
+(the query is shown back on the results page)."""
 _QUOTES = str.maketrans({"«": '"', "»": '"', "“": '"', "”": '"', "„": '"', "＂": '"'})
 ONLY_STOP_WORDS = "the query has only words too common to search for"
 CUT = f"the query was cut to {MAX_QUERY_TERMS} words"
@@ -81,7 +85,7 @@ class SearchAnalyser:
                 terms.append(self.term(token))
             if index == 0:
                 heading = len(terms)
-        body = " ".join(arabic.strip_marks(text) for text in texts[1:])
+        body = _CONTROLS.sub(" ", " ".join(arabic.strip_marks(text) for text in texts[1:]))
         excerpt = " ".join(body.split())[:EXCERPT_CHARS]
         return SearchDocument(
             article_id,
@@ -97,7 +101,7 @@ class SearchAnalyser:
     def query(self, raw: str) -> SearchQuery:
         """Words and "quoted phrases"; stop words never count alone; an unbalanced quote is
         an ordinary character. Capped in characters and in terms."""
-        text = " ".join(arabic.strip_marks(raw[: MAX_QUERY_CHARS * 4]).split())
+        text = " ".join(_CONTROLS.sub(" ", arabic.strip_marks(raw[: MAX_QUERY_CHARS * 4])).split())
         text = text[:MAX_QUERY_CHARS]
         parts = text.translate(_QUOTES).split('"')
         if len(parts) % 2 == 0:  # an odd number of quotes: the last one opens nothing
