@@ -2,23 +2,27 @@
 100,000 live articles, and a real worker's memory at each size.
 
 Run from the repository root: `.venv/bin/python bench/growth.py [--sizes 1000,10000,100000]`.
+`--search-only` fills only the search index (and bare article rows) to each size, and times
+search alone: the query workload's p50/p95/p99 and the cost of indexing one article.
 
 The archive is filled through the store's own code, as the steps write it (accept, the three
 compare-and-set moves, the publisher's one transaction, the listing rebuild that makes them
 live), from corpus articles cycled with their own enrichment, so tags overlap as in real news.
 At each size it times, over repeated trials: the publish step's body for one more article, one
 full rebuild of the site's listings, and the first render of the busiest tag's page (nothing
-cached). Then a real worker (prefork, 2 processes) publishes a batch through the broker and its
-resident memory is read.
+cached), and a workload of headline queries through the search service. Then a real worker
+(prefork, 2 processes) publishes a batch through the broker and its resident memory is read.
 """
 
 # ruff: noqa: E402  (the repository root goes on sys.path before its packages are imported)
 from __future__ import annotations
 
 import argparse
+import signal
 import statistics
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -32,15 +36,18 @@ from bench.corpus import DEFAULT_CORPUS, corpus_submissions
 from bench.deploy import deployment
 from bench.processes import BenchError, wait_until
 from bench.report import load_average
+from bench.search_load import IndexFiller, query_workload, time_indexing, time_queries
 from config.celery import STEP_QUEUES
 from pipeline.domain.models import Submission
 from pipeline.domain.source import attach_source
 from pipeline.domain.states import Status, Step
 from pipeline.domain.validate import validate
+from pipeline.enrich.search_terms import SearchAnalyser
 from pipeline.enrich.step import Models, enrich
 from pipeline.services.runtime import Services, build_services
-from pipeline.store.database import reading
+from pipeline.store.database import reading, transaction, utcnow
 from pipeline.store.schema import article_tags
+from pipeline.store.search import index_document
 from tasks.app import create_celery
 from tasks.dispatch import Dispatcher
 
@@ -136,6 +143,82 @@ def worker_rss_mb(running: Any, services: Services, loader: Loader, batch: int) 
     return float(running.worker.rss_mb())
 
 
+def index_write_ms(services: Services, filler: IndexFiller, trials: int = 200) -> float:
+    """Median milliseconds of writing one article's search row in a transaction of its own
+    (the publish transaction pays this once, beside its other writes)."""
+    times = []
+    for n in range(trials):
+        document = filler.documents[n % len(filler.documents)]
+        row = replace(document, article_id=n + 1, version=2)
+        started = time.perf_counter()
+        with transaction(services.articles.engine) as db:
+            index_document(db, row, utcnow())
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def analyze(services: Services) -> None:
+    """Statistics for the planner, as autovacuum keeps them on a database that grows: a bulk
+    fill outruns it, and without them every query plan is a guess."""
+    with services.articles.engine.connect() as db:
+        db.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+            "VACUUM ANALYZE search_documents"
+        )
+
+
+def search_only(args: argparse.Namespace, sizes: list[int]) -> int:
+    """The index filled directly to each size; search timed alone."""
+    corpus = corpus_submissions(args.corpus)
+    queries = query_workload(corpus, args.queries)
+    analyser = SearchAnalyser.load()
+    time_indexing(analyser, corpus)  # the first pass fills the word caches
+    analyse_p50, analyse_p99 = time_indexing(analyser, corpus)
+    rows = []
+    with deployment(args.broker, keep=args.keep, api=False, worker=False, beat=False) as running:
+        services = build_services(running.settings)
+        filler = IndexFiller(services, corpus)
+        for size in sizes:
+            started = time.monotonic()
+            filler.add(size - filler.count)
+            filled = time.monotonic() - started
+            analyze(services)
+            write_ms = index_write_ms(services, filler)
+            figures = time_queries(services, queries)
+            rows.append((size, figures, write_ms))
+            print(
+                f"# {size} indexed in {filled:.0f} s; query p50 {figures.p50:.2f} ms, "
+                f"p99 {figures.p99:.2f} ms, worst {figures.worst:.1f} ms "
+                f"({figures.worst_query}); index write {write_ms:.2f} ms",
+                file=sys.stderr,
+                flush=True,
+            )
+        services.close()
+    print(f"\nsearch on PostgreSQL; {len(queries)} headline queries, each once, warm")
+    print(
+        f"analysing one article for the index: p50 {analyse_p50:.2f} ms, p99 {analyse_p99:.2f} ms"
+    )
+    print(
+        f"{'articles':>9} | {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'worst ms':>8} "
+        f"{'mean hits':>9} | {'index write ms':>14}"
+    )
+    for size, figures, write_ms in rows:
+        print(
+            f"{size:>9} | {figures.p50:>7.2f} {figures.p95:>7.2f} {figures.p99:>7.2f} "
+            f"{figures.worst:>8.2f} {figures.mean_total:>9.0f} | {write_ms:>14.2f}"
+        )
+    print(f"load average at the end: {load_average()}")
+    return 0
+
+
+def _stop_on_sigterm() -> None:
+    """A SIGTERM unwinds like Ctrl-C, so the run's database and children are removed."""
+
+    def stop(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--sizes", default="1000,10000,100000")
@@ -144,10 +227,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--broker", choices=["rabbitmq", "redis"], default="rabbitmq")
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--search-only", action="store_true")
+    parser.add_argument("--queries", type=int, default=300)
     args = parser.parse_args(argv)
     sizes = [int(size) for size in args.sizes.split(",")]
     print(f"command: {' '.join([sys.executable, *sys.argv])}")
     print(f"load average at the start: {load_average()}")
+    _stop_on_sigterm()
+    if args.search_only:
+        return search_only(args, sizes)
+    queries = query_workload(corpus_submissions(args.corpus), args.queries)
     rows = []
     with deployment(args.broker, keep=args.keep, api=False) as running:
         services = build_services(running.settings)
@@ -167,12 +256,15 @@ def main(argv: list[str] | None = None) -> int:
                     raise BenchError(f"no tag page for {slug}")
 
             tag_ms = _timed(fresh_tag_page, args.trials)
+            analyze(services)
+            search = time_queries(services, queries)
             rss = worker_rss_mb(running, services, loader, args.worker_batch)
             live = services.articles.count_by_status().get("live", 0)
             rows.append((live, publish_ms, rebuild_ms, tag_ms, rss))
             print(
                 f"# {live} live: filled in {filled:.0f} s; publish {publish_ms:.2f} ms, "
-                f"rebuild {rebuild_ms:.2f} ms, tag page {tag_ms:.2f} ms, worker {rss:.0f} MB",
+                f"rebuild {rebuild_ms:.2f} ms, tag page {tag_ms:.2f} ms, worker {rss:.0f} MB, "
+                f"search p50 {search.p50:.2f} ms p99 {search.p99:.2f} ms",
                 file=sys.stderr,
                 flush=True,
             )

@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     image_report_threshold: int = Field(default=3, ge=1)
     report_rate: int = Field(default=10, ge=1, le=10_000)
     """Image reports one client address may send per minute (the public endpoint's limit)."""
+    search_rate: int = Field(default=60, ge=1, le=100_000)
+    """Searches one client address may make per minute (`/search` and `/search.json`)."""
 
     header_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     """A connection must finish sending its request headers this long after it opens."""

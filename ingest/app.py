@@ -20,6 +20,7 @@ from ingest.live import StreamSeats, TickerWatch
 from ingest.live import router as live_router
 from ingest.ratelimit import SlidingWindowLimiter
 from ingest.reports import router as reports_router
+from ingest.search import router as search_router
 from ingest.site import PublishedSite
 from ingest.site import router as site_router
 from pipeline.domain.models import Submission
@@ -61,11 +62,13 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.ticker_watch = watch
     app.state.stream_seats = StreamSeats(settings.max_streams, settings.max_streams_per_address)
     app.state.report_limiter = SlidingWindowLimiter(settings.report_rate, window_seconds=60.0)
+    app.state.search_limiter = SlidingWindowLimiter(settings.search_rate, window_seconds=60.0)
     app.state.dispatcher = Dispatcher(create_celery(settings), settings)
     install_error_handlers(app)
     app.include_router(articles_router)
     app.include_router(live_router)
     app.include_router(reports_router)
+    app.include_router(search_router)
 
     @app.get("/health")
     async def health(request: Request) -> JSONResponse:

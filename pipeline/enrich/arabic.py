@@ -130,6 +130,11 @@ def tokenize(text: str) -> list[str]:
     return _TOKEN.findall(strip_marks(text))
 
 
+def token_spans(text: str) -> list[tuple[int, int]]:
+    """Where each word or number of `tokenize` sits in `text` (text already without marks)."""
+    return [match.span() for match in _TOKEN.finditer(text)]
+
+
 def phrases(text: str) -> list[list[str]]:
     """Runs of tokens separated only by spaces: a bigram never spans punctuation."""
     clean = strip_marks(text)
@@ -176,6 +181,22 @@ def _stop_words() -> frozenset[str]:
     words.update(normalize(w) for w in _NEWS_FILLER.split())
     words.update(_LATIN_STOP.split())
     return frozenset(words)
+
+
+@functools.cache
+def _function_words() -> frozenset[str]:
+    words = {normalize(w) for w in stp.stopwords_list()}
+    words.update(_LATIN_STOP.split())
+    return frozenset(words - _NOT_STOP)
+
+
+def is_function_word(word: str) -> bool:
+    """A particle, pronoun or auxiliary ("من", "والتي", "the"): no reader searches for it
+    alone. Narrower than `is_stop`: months, weekdays and reporting verbs are searchable."""
+    folded = normalize(word)
+    if folded in _NOT_STOP:
+        return "\u0649" in word
+    return folded in _function_words()
 
 
 @functools.cache

@@ -14,6 +14,7 @@ from typing import Any
 
 from pipeline.domain.models import CleanArticle, Tag
 from pipeline.enrich import arabic
+from pipeline.enrich.inflection import Inflections, family_key
 from pipeline.enrich.text import bounded_texts
 
 MAX_TAGS = 8
@@ -51,6 +52,7 @@ class TermStats:
     _readings: dict[str, tuple[_Reading, ...]] = field(
         default_factory=dict, compare=False, repr=False
     )
+    _inflections: list[Inflections] = field(default_factory=list, compare=False, repr=False)
 
     @classmethod
     def load(cls) -> TermStats:
@@ -81,6 +83,17 @@ class TermStats:
             if len(self._readings) < MAX_CACHED_READINGS:
                 self._readings[token] = found
         return found
+
+    @property
+    def inflections(self) -> Inflections:
+        """Plural and pronoun folding with this corpus as its dictionary, built once."""
+        if not self._inflections:
+            self._inflections.append(Inflections(self.forms))
+        return self._inflections[0]
+
+    def families(self, label: str) -> set[str]:
+        """One key per word of `label` that a plural or a pronoun does not change."""
+        return {family_key(token, self.inflections) for token in arabic.tokenize(label)}
 
     def phrase_strength(self, first: str, second: str) -> float:
         """Share of the rarer word's documents where the pair occurs: 1.0 for a fixed phrase."""
@@ -344,7 +357,8 @@ def extract_tags(
     minimum: int = MIN_TAGS,
     taken: Iterable[Tag] = (),
 ) -> list[Tag]:
-    """Editor tags, then up to `limit` tags in all from the text, no two sharing a stem.
+    """Editor tags, then up to `limit` tags in all from the text, no two sharing a stem or a
+    word family (singular and plural, with or without a pronoun).
 
     Weak candidates (under a share of the best score) only fill the list up to `minimum`.
     `taken` are tags of another kind (places): no topic repeats their words.
@@ -354,8 +368,10 @@ def extract_tags(
     tags = _editor_tags(article)
     slugs = {tag.slug for tag in tags + taken}
     used: set[str] = set()
+    families: set[str] = set()
     for tag in tags + taken:
         used.update(arabic.stem(tok) for tok in arabic.tokenize(tag.label))
+        families.update(model.families(tag.label))
     top: float | None = None
     for candidate in _candidates(article, model):
         if len(tags) >= limit:
@@ -364,9 +380,11 @@ def extract_tags(
         if candidate.score < top * MIN_RELATIVE_SCORE and len(tags) >= minimum:
             break
         slug = arabic.slugify(candidate.label)
-        if slug in slugs or candidate.stems & used:
-            continue
+        family = model.families(candidate.label)
+        if slug in slugs or candidate.stems & used or family & families:
+            continue  # the same word again, or its plural ("الاستثمار", "الاستثمارات")
         slugs.add(slug)
         used.update(candidate.stems)
+        families.update(family)
         tags.append(Tag(label=candidate.label, slug=slug, kind="topic"))
     return tags

@@ -7,10 +7,13 @@ as the publish commits, and a version older than the live one writes nothing at 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from pipeline.domain.models import Image, ListingEntry, PublishedArticle, SiteInfo
 from pipeline.domain.outputs import HTML, JSON, Output
+from pipeline.domain.search import SearchDocument
+from pipeline.enrich.search_terms import SearchAnalyser
 from pipeline.render.entries import DEFAULT_ENTRY_BYTES, listing_entry
 from pipeline.render.pages import render_article_json, render_article_page
 from pipeline.store.publishing import PublishStore
@@ -52,11 +55,17 @@ def _hidden_if_reported(index: int, image: Image, hidden: dict[int, str | None])
 
 class Publisher:
     def __init__(
-        self, store: PublishStore, site: SiteInfo, max_entry_bytes: int = DEFAULT_ENTRY_BYTES
+        self,
+        store: PublishStore,
+        site: SiteInfo,
+        max_entry_bytes: int = DEFAULT_ENTRY_BYTES,
+        search: Callable[[], SearchAnalyser] | None = None,
     ) -> None:
         self.store = store
         self.site = site
         self.max_entry_bytes = max_entry_bytes
+        self.search = search
+        """Makes the article's search row; None: the index is not kept (tools, old tests)."""
 
     def publish(self, record: VersionRecord) -> bool:
         """Make this version the live one, with its page, JSON and listing entry; False when
@@ -64,7 +73,9 @@ class Publisher:
         now = datetime.now(UTC)
         first = aware(record.first_published_at) if record.first_published_at else now
         article = article_for(record, self._hidden(record), first, now)
-        return self.store.publish(record, first, self._outputs(article), self._entry(article))
+        return self.store.publish(
+            record, first, self._outputs(article), self._entry(article), self._document(article)
+        )
 
     def live_article(self, article_id: int) -> tuple[VersionRecord, PublishedArticle] | None:
         """The live version as readers get it now (with the images they have had hidden)."""
@@ -82,7 +93,9 @@ class Publisher:
         if found is None:
             return False
         record, article = found
-        return self.store.rewrite(record, self._outputs(article), self._entry(article))
+        return self.store.rewrite(
+            record, self._outputs(article), self._entry(article), self._document(article)
+        )
 
     def _hidden(self, record: VersionRecord) -> dict[int, str | None]:
         """Readers can only have hidden an image the version has: most have none to ask about."""
@@ -97,6 +110,14 @@ class Publisher:
             ),
             Output.text(article.json_path, render_article_json(article, self.site), JSON),
         ]
+
+    def _document(self, article: PublishedArticle) -> SearchDocument | None:
+        if self.search is None:
+            return None
+        section = article.section.name if article.section else None
+        return self.search().document(
+            article.id, article.version, article.title, article.paragraphs, section
+        )
 
     def _entry(self, article: PublishedArticle) -> ListingEntry:
         return listing_entry(article, self.site, self.max_entry_bytes)

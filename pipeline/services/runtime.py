@@ -14,6 +14,7 @@ from pipeline.domain.models import SiteInfo
 from pipeline.services.listings import OutputSizes, SiteListings
 from pipeline.services.pages import ListingPages
 from pipeline.services.publishing import Publisher
+from pipeline.services.search import Search, search_analyser
 from pipeline.services.sitemaps import Sitemaps
 from pipeline.services.takedowns import Takedowns
 from pipeline.services.websub import HubNotifier
@@ -24,6 +25,7 @@ from pipeline.store.output_failures import OutputFailures
 from pipeline.store.outputs import OutputStore
 from pipeline.store.publishing import PublishStore
 from pipeline.store.reports import ReportStore
+from pipeline.store.search import SearchStore
 from pipeline.store.tokens import TokenStore
 
 
@@ -41,6 +43,7 @@ class Services:
     pages: ListingPages
     sitemaps: Sitemaps
     takedowns: Takedowns
+    search: Search
 
     def close(self) -> None:
         self.articles.engine.dispose()
@@ -73,11 +76,14 @@ def build_services(settings: Settings, durable: bool = True) -> Services:
         tokens=TokenStore(engine),
         outputs=OutputStore(engine),
         failures=failures,
-        publisher=Publisher(PublishStore(engine), site, settings.feed_entry_max_bytes),
+        publisher=Publisher(
+            PublishStore(engine), site, settings.feed_entry_max_bytes, search_analyser
+        ),
         listings=SiteListings(
             listing_store, failures, site, sizes, settings.listing_gap_seconds, hub
         ),
         pages=ListingPages(BrowseStore(engine), failures, site, settings.tag_size),
         sitemaps=Sitemaps(BrowseStore(engine), site),
         takedowns=Takedowns(articles, site),
+        search=Search(SearchStore(engine)),
     )

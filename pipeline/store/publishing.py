@@ -22,6 +22,7 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 from pipeline.domain.errors import PermanentError
 from pipeline.domain.models import ListingEntry, Tag
 from pipeline.domain.outputs import Output
+from pipeline.domain.search import SearchDocument
 from pipeline.domain.states import Status, Step
 from pipeline.store.articles import ArticleStore
 from pipeline.store.browse import remember_tags
@@ -32,6 +33,7 @@ from pipeline.store.outputs import put
 from pipeline.store.records import VersionRecord
 from pipeline.store.reports import hidden_images
 from pipeline.store.schema import article_tags, article_versions, articles
+from pipeline.store.search import index_document
 from pipeline.store.versions import move_with_event
 
 _SHOW = (
@@ -111,12 +113,18 @@ class PublishStore:
             return hidden_images(db, [article_id]).get(article_id, {})
 
     def publish(
-        self, record: VersionRecord, first: datetime, outputs: list[Output], entry: ListingEntry
+        self,
+        record: VersionRecord,
+        first: datetime,
+        outputs: list[Output],
+        entry: ListingEntry,
+        document: SearchDocument | None = None,
     ) -> bool:
         """`sourced` → `published` with its event; if the version is newer than the live one,
-        it becomes the live one and its outputs and entry are written, all or nothing."""
+        it becomes the live one and its outputs, entry and search row are written, all or
+        nothing."""
         try:
-            return self._publish(record, first, outputs, entry, utcnow())
+            return self._publish(record, first, outputs, entry, utcnow(), document)
         except _Refused as refused:
             for path, error in refused.outputs.items():
                 self.failures.record(path, error, record.article_id)
@@ -130,6 +138,7 @@ class PublishStore:
         outputs: list[Output],
         entry: ListingEntry,
         now: datetime,
+        document: SearchDocument | None,
     ) -> bool:
         key = (record.article_id, record.version)
         with transaction(self.engine) as db:
@@ -151,6 +160,8 @@ class PublishStore:
                     error = f"{type(exc.orig).__name__}: {exc.orig}"[:2000]
                     raise _Refused({o.path: error for o in outputs}) from None
                 put_entry(db, entry)
+                if document is not None:
+                    index_document(db, document, _naive(first))
             else:  # older than the live version: it was never the one readers saw
                 db.execute(
                     update(article_versions)
@@ -169,8 +180,15 @@ class PublishStore:
             ).scalar()
         return self.articles.load(article_id, live) if live is not None else None
 
-    def rewrite(self, record: VersionRecord, outputs: list[Output], entry: ListingEntry) -> bool:
-        """Replace the live version's outputs and entry, if it is still the live one."""
+    def rewrite(
+        self,
+        record: VersionRecord,
+        outputs: list[Output],
+        entry: ListingEntry,
+        document: SearchDocument | None = None,
+    ) -> bool:
+        """Replace the live version's outputs, entry and search row, if it is still the live
+        one."""
         with transaction(self.engine) as db:
             live = db.execute(
                 select(articles.c.live_version)
@@ -181,4 +199,6 @@ class PublishStore:
                 return False
             put(db, outputs, record.article_id)
             put_entry(db, entry)
+            if document is not None and record.first_published_at is not None:
+                index_document(db, document, _naive(record.first_published_at))
         return True

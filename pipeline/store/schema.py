@@ -103,6 +103,19 @@ Index(
     article_tags.c.article_id,
 )
 
+search_documents = Table(
+    "search_documents",
+    metadata,
+    Column("article_id", Integer, ForeignKey("articles.id"), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("section", String(20), nullable=True),
+    Column("published_at", DateTime, nullable=False),
+    Column("excerpt", Text, nullable=False),
+)
+"""One row per live article. Its terms are in a `tsvector` column (PostgreSQL) or the FTS5
+table `search_fts` (SQLite), which `pipeline/store/search.py` reaches by SQL of its own."""
+
 tokens = Table(
     "tokens",
     metadata,

@@ -19,6 +19,7 @@ from pipeline.store.events import record_event
 from pipeline.store.listings import remove_entry
 from pipeline.store.outputs import put
 from pipeline.store.schema import article_versions, articles, outbox
+from pipeline.store.search import remove_document
 from pipeline.store.versions import compare_and_set
 
 TAKEDOWN_STEP = "unpublish"
@@ -63,6 +64,7 @@ class TakedownQueries:
                 if head.live_version is not None:  # readers had a page: it answers 410 now
                     put(db, gone, article_id)
                 remove_entry(db, article_id)
+                remove_document(db, article_id)
                 # a first step not yet sent has nothing left to do: the sweeper skips it
                 db.execute(
                     update(outbox)

@@ -100,6 +100,8 @@ def page_kinds(site: SiteServer) -> dict[str, tuple[str, int]]:
         "taken down": (f"/news/{site.taken_down.id}.html", 410),
         "emptied tag": (f"/tags/{GONE_TAG}.html", 410),
         "ticker": ("/ticker.html", 200),
+        "search results": (f"/search?q={SHARED}", 200),
+        "search, no query": ("/search", 200),
     }
 
 

@@ -63,6 +63,9 @@ PLANS = [
     Plan("POST", REPORTS, GenerationMode.POSITIVE, 50, 40, who="nobody"),
     Plan("POST", REPORTS, GenerationMode.NEGATIVE, 50, 20, who="nobody"),
     Plan("GET", "/health", GenerationMode.POSITIVE, 5, 1, who="nobody"),
+    Plan("GET", "/search.json", GenerationMode.POSITIVE, 60, 40, who="nobody"),
+    Plan("GET", "/search.json", GenerationMode.NEGATIVE, 40, 10, who="nobody"),
+    Plan("GET", "/search", GenerationMode.POSITIVE, 30, 20, who="nobody"),
 ]
 assert sum(plan.minimum for plan in PLANS) >= 440
 """The floor each test holds itself to; the whole run sends over 500 (asserted last)."""
@@ -71,13 +74,17 @@ assert sum(plan.minimum for plan in PLANS) >= 440
 @pytest.fixture(scope="module")
 def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     # The report limit is lifted so the fuzzer reaches the endpoint's logic, not only its 429.
-    with serving_api(tmp_path_factory.mktemp("fuzz"), report_rate=10_000) as api:
+    with serving_api(
+        tmp_path_factory.mktemp("fuzz"), report_rate=10_000, search_rate=10_000
+    ) as api:
         yield api
 
 
 def test_the_schema_describes_every_operation_and_problem(fuzzed: Api) -> None:
     schema = fuzzed.client.get("/openapi.json").json()
-    assert set(schema["paths"]) >= {"/articles", "/articles/{article_id}", REPORTS, "/health"}
+    assert set(schema["paths"]) >= {
+        "/articles", "/articles/{article_id}", REPORTS, "/health", "/search", "/search.json"
+    }  # fmt: skip
     submit = schema["paths"]["/articles"]["post"]
     assert submit["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith(
         "/Submission"
@@ -157,12 +164,13 @@ def test_generated_requests_never_5xx_and_every_4xx_names_the_problem(
 POSTGRES_PLANS = [
     Plan("POST", "/articles", GenerationMode.POSITIVE, 80, 60, who="editor on postgres"),
     Plan("POST", "/articles", GenerationMode.NEGATIVE, 40, 30, who="editor on postgres"),
+    Plan("GET", "/search.json", GenerationMode.POSITIVE, 40, 25, who="nobody on postgres"),
 ]
 
 
 def test_postgres_stores_whatever_the_schema_lets_through(tmp_path: Path) -> None:
     """PostgreSQL refuses what SQLite stores (NUL in JSON text); that must be a 4xx, not 500."""
-    with serving_api(tmp_path, database="postgres", report_rate=10_000) as api:
+    with serving_api(tmp_path, database="postgres", report_rate=10_000, search_rate=10_000) as api:
         for plan in POSTGRES_PLANS:
             original = plan.name
             _runner(api, plan)()
