@@ -142,12 +142,3 @@ def show_image(
     services.publisher.republish(article_id)
     services.listings.rebuild()
     typer.echo(f"image {image_index} of article {article_id} is shown again")
-
-
-@app.command()
-def jobs() -> None:
-    """The scheduled (beat) jobs."""
-    from tasks.app import create_celery
-
-    for name, entry in create_celery(settings_for_command()).conf.beat_schedule.items():
-        typer.echo(f"{name}\t{entry['task']}\tevery {entry['schedule']}s")

@@ -7,6 +7,7 @@ from config.settings import Settings
 from ops.wiring import make_services
 from tasks.app import create_celery
 from tasks.dispatch import Dispatcher
+from tasks.jobs import TaskSweeping
 
 
 def queue_depths(settings: Settings) -> list[tuple[str, int, int]]:
@@ -27,3 +28,9 @@ def replay_failed(settings: Settings, article_id: int | None) -> int:
             dispatcher.send(step, item.article_id, item.version)
             replayed += 1
     return replayed
+
+
+def broker_sweeping(settings: Settings) -> TaskSweeping:
+    """The built-in jobs' bodies for `nashr jobs run`: they ring the broker like a worker."""
+    create_celery(settings)
+    return TaskSweeping()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from pipeline.domain.errors import TransientError
 from pipeline.domain.models import ListingEntry, SiteInfo, article_path
@@ -55,12 +56,15 @@ class SiteListings:
         site: SiteInfo,
         sizes: OutputSizes,
         gap_seconds: float,
+        ticker_max_age: Callable[[], timedelta | None] = lambda: None,
     ) -> None:
         self.store = store
         self.failures = failures
         self.site = site
         self.sizes = sizes
         self.gap_seconds = gap_seconds
+        self.ticker_max_age = ticker_max_age
+        """Headlines older than this leave the ticker (an expire-ticker job sets it)."""
 
     def request(self, urgent: bool = False) -> float | None:
         """Ask for a rebuild: the delay to send it with, or None when one is already coming.
@@ -99,7 +103,9 @@ class SiteListings:
 
     def _renderers(self, entries: list[ListingEntry]) -> dict[str, Callable[[], Output]]:
         in_feed = entries[: self.sizes.feed]
-        headlines = ticker.build_ticker(entries[: self.sizes.ticker * 3], self.sizes.ticker)
+        headlines = ticker.build_ticker(
+            self._recent(entries[: self.sizes.ticker * 3]), self.sizes.ticker, listed_order=True
+        )
         site = self.site
         rss, atom, json_feed = SITE_FEEDS["rss"], SITE_FEEDS["atom"], SITE_FEEDS["json"]
         return {
@@ -118,6 +124,17 @@ class SiteListings:
                 HOME, render_home(entries[: self.sizes.home], site), HTML, ticker_slot=True
             ),
         }
+
+    def _recent(self, entries: list[ListingEntry]) -> list[ListingEntry]:
+        max_age = self.ticker_max_age()
+        if max_age is None:
+            return entries
+        since = datetime.now(UTC) - max_age
+        return [e for e in entries if _aware(e.updated_at) >= since]
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def record_damaged(failures: OutputFailures, articles: list[int]) -> None:

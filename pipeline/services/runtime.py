@@ -11,11 +11,14 @@ from dataclasses import dataclass
 
 from config.settings import Settings
 from pipeline.domain.models import SiteInfo
+from pipeline.services.jobs import Jobs
 from pipeline.services.listings import OutputSizes, SiteListings
 from pipeline.services.pages import ListingPages
 from pipeline.services.publishing import Publisher
 from pipeline.services.takedowns import Takedowns
 from pipeline.store import ArticleStore, connect
+from pipeline.store.bumps import BumpStore
+from pipeline.store.jobs import JobStore
 from pipeline.store.listings import ListingStore
 from pipeline.store.output_failures import OutputFailures
 from pipeline.store.outputs import OutputStore
@@ -37,6 +40,7 @@ class Services:
     listings: SiteListings
     pages: ListingPages
     takedowns: Takedowns
+    jobs: Jobs
 
     def close(self) -> None:
         self.articles.engine.dispose()
@@ -55,6 +59,16 @@ def build_services(settings: Settings, durable: bool = True) -> Services:
     articles = ArticleStore(engine)
     listing_store = ListingStore(engine)
     failures = OutputFailures(engine)
+    job_store = JobStore(engine)
+    publisher = Publisher(PublishStore(engine), site, settings.feed_entry_max_bytes)
+    listings = SiteListings(
+        listing_store,
+        failures,
+        site,
+        sizes,
+        settings.listing_gap_seconds,
+        ticker_max_age=job_store.ticker_max_age,
+    )
     return Services(
         settings=settings,
         site=site,
@@ -63,8 +77,9 @@ def build_services(settings: Settings, durable: bool = True) -> Services:
         tokens=TokenStore(engine),
         outputs=OutputStore(engine),
         failures=failures,
-        publisher=Publisher(PublishStore(engine), site, settings.feed_entry_max_bytes),
-        listings=SiteListings(listing_store, failures, site, sizes, settings.listing_gap_seconds),
+        publisher=publisher,
+        listings=listings,
         pages=ListingPages(listing_store, failures, site, settings.tag_size),
         takedowns=Takedowns(articles, site),
+        jobs=Jobs(job_store, BumpStore(engine), publisher, listings),
     )
