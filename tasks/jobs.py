@@ -19,16 +19,20 @@ JOB_TIME_LIMIT = 900
 class TaskSweeping:
     """The built-in jobs' bodies, which ring the broker."""
 
-    def sweep(self) -> str:
+    def sweep(self) -> tuple[str, int]:
         swept = get_runtime().sweeper.sweep()
-        return f"resent {swept.resent}, released {swept.released}, republished {swept.republished}"
+        detail = (
+            f"resent {swept.resent}, released {swept.released}, republished {swept.republished}"
+        )
+        return detail, swept.resent
 
-    def refresh(self) -> str:
+    def refresh(self) -> tuple[str, int]:
         runtime = get_runtime()
         delay = runtime.services.listings.request(urgent=True)
-        if delay is not None:
-            runtime.dispatcher.send_rebuild(delay)
-        return "listing rebuild sent" if delay is not None else "a listing rebuild was due already"
+        if delay is None:
+            return "a listing rebuild was due already", 0
+        runtime.dispatcher.send_rebuild(delay)
+        return "listing rebuild sent", 1
 
 
 @shared_task(

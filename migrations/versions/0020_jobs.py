@@ -41,6 +41,7 @@ def upgrade() -> None:
         sa.Column("finished_at", sa.DateTime, nullable=True),
         sa.Column("error", sa.Text, nullable=True),
         sa.Column("detail", sa.Text, nullable=True),
+        sa.Column("items", sa.Integer, nullable=False, server_default="0"),
         sa.UniqueConstraint("job", "due_at", "trigger", name="uq_job_runs_job_due"),
     )
     op.create_index("ix_job_runs_outcome", "job_runs", ["outcome", "claimed_at"])

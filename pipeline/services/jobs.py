@@ -41,8 +41,8 @@ class Interrupted(NashrError):
 class Sweeping(Protocol):
     """The sweeper and the refresh need the broker: the task layer hands them in."""
 
-    def sweep(self) -> str: ...
-    def refresh(self) -> str: ...
+    def sweep(self) -> tuple[str, int]: ...
+    def refresh(self) -> tuple[str, int]: ...
 
 
 def _quiet(_done: int, _total: int) -> None:
@@ -53,6 +53,7 @@ def _quiet(_done: int, _total: int) -> None:
 class RunResult:
     detail: str
     error: str | None = None
+    items: int = 0
 
 
 class Jobs:
@@ -92,7 +93,7 @@ class Jobs:
         if action is None:
             return None
         try:
-            detail = self.perform(action, sweeping, progress)
+            detail, items = self.perform(action, sweeping, progress)
         except Interrupted as exc:
             self.store.finish(run_id, error=str(exc))
             raise
@@ -101,27 +102,28 @@ class Jobs:
             self.store.finish(run_id, error=error)
             log.error("job failed", extra={"job": job, "error": error})
             return RunResult("", error)
-        self.store.finish(run_id, detail=detail)
+        self.store.finish(run_id, detail=detail, items=items)
         log.info("job done", extra={"job": job, "detail": detail})
-        return RunResult(detail)
+        return RunResult(detail, items=items)
 
     def perform(
         self, action: JobAction, sweeping: Sweeping | None, progress: Progress = _quiet
-    ) -> str:
+    ) -> tuple[str, int]:
+        """What the run did, in words and as a count of what it handled."""
         match action.action:
             case Action.REPUBLISH:
-                return self.republish(action.article_id)
+                return self.republish(action.article_id), 1
             case Action.REBUILD_TAG:
                 assert action.argument is not None
                 count = self._republish_each(self.bumps.live_articles(action.argument), progress)
-                return f"{count} article(s) with tag {action.argument} rendered again"
+                return f"{count} article(s) with tag {action.argument} rendered again", count
             case Action.REBUILD_SITE:
                 count = self._republish_each(self.bumps.live_articles(), progress)
                 self.listings.rebuild()
-                return f"{count} article(s) and the listings rendered again"
+                return f"{count} article(s) and the listings rendered again", count
             case Action.EXPIRE_TICKER:
                 self.listings.rebuild()
-                return f"ticker rebuilt without headlines older than {action.hours:g} h"
+                return f"ticker rebuilt without headlines older than {action.hours:g} h", 0
             case Action.SWEEP | Action.REFRESH:
                 if sweeping is None:
                     raise JobError(f"{action.action.value} needs the broker")

@@ -76,9 +76,11 @@ job_runs = Table(
     Column("finished_at", DateTime, nullable=True),
     Column("error", Text, nullable=True),
     Column("detail", Text, nullable=True),
+    Column("items", Integer, nullable=False, server_default="0"),
     UniqueConstraint("job", "due_at", "trigger", name="uq_job_runs_job_due"),
 )
 """One row per due time a beat claimed (`trigger` "schedule") or an operator ran ("manual");
+`items`: what the run handled (versions a sweep sent again, articles a rebuild rendered);
 the unique key backs the claim: one due time of one job is never claimed twice."""
 Index("ix_job_runs_outcome", job_runs.c.outcome, job_runs.c.claimed_at)
 
@@ -349,7 +351,9 @@ class JobStore:
             )
         return _job(row).action
 
-    def finish(self, run_id: int, error: str | None = None, detail: str | None = None) -> None:
+    def finish(
+        self, run_id: int, error: str | None = None, detail: str | None = None, items: int = 0
+    ) -> None:
         outcome = RunOutcome.FAILED if error else RunOutcome.SUCCEEDED
         with transaction(self.engine) as db:
             db.execute(
@@ -360,6 +364,7 @@ class JobStore:
                     finished_at=utcnow(),
                     error=error[:2000] if error else None,
                     detail=detail,
+                    items=items,
                 )
             )
 
@@ -401,6 +406,18 @@ class JobStore:
                 )
             ).all()
         return {(row[0], row[1]): int(row[2]) for row in rows}
+
+    def items_total(self, action: Action) -> int:
+        """What every run of a kind handled, summed: the sweeper's re-sends, for /metrics."""
+        with reading(self.engine) as db:
+            return int(
+                db.execute(
+                    select(func.coalesce(func.sum(job_runs.c["items"]), 0))
+                    .select_from(job_runs)
+                    .join(jobs, jobs.c.name == job_runs.c.job)
+                    .where(jobs.c.action == action.value)
+                ).scalar_one()
+            )
 
     def last_finished(self, name: str) -> datetime | None:
         with reading(self.engine) as db:
