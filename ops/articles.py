@@ -14,26 +14,6 @@ from pipeline.domain.models import MAX_IMAGES, is_article_id
 
 
 @app.command()
-def status(article_id: int) -> None:
-    """An article's status, steps and reasons, as JSON."""
-    found = (
-        make_services(settings_for_command()).articles.status(article_id)
-        if is_article_id(article_id)
-        else None
-    )
-    if found is None:
-        typer.echo(f"no article {article_id}", err=True)
-        raise typer.Exit(1)
-    typer.echo(
-        json.dumps(
-            found.as_json(),
-            ensure_ascii=False,
-            indent=2,
-        )
-    )
-
-
-@app.command()
 def tag(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
     jsonl: Annotated[
@@ -63,18 +43,6 @@ def tag(
     if failed:
         typer.echo(f"{failed} line(s) could not be tagged", err=True)
         raise typer.Exit(1)
-
-
-@app.command()
-def queues() -> None:
-    """Messages waiting per queue, and article versions per status."""
-    from ops.queues import queue_depths
-
-    settings = settings_for_command()
-    for name, waiting, consumers in queue_depths(settings):
-        typer.echo(f"{name:<20} waiting={waiting:<6} consumers={consumers}")
-    for state, count in make_services(settings).articles.count_by_status().items():
-        typer.echo(f"status {state:<13} {count}")
 
 
 @app.command()

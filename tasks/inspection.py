@@ -100,13 +100,20 @@ class QueueInspector:
         self.previous: QueueReport | None = None
 
     def report(self, with_workers: bool = True) -> QueueReport:
+        """`with_workers=False` skips asking what each worker runs (a second broadcast)."""
         depths = self.dispatcher.depths(STEP_QUEUES)
         unacked = self._unacked()
         oldest = self.operations.oldest_waiting()
+        amqp = transport_name(self.settings) == "rabbitmq"
+        workers = self._workers(running=with_workers) if with_workers or not amqp else None
         queues = []
         for step in STEP_QUEUES:
             depth = depths.get(step)
             waiting, consumers = depth if depth is not None else (None, None)
+            if not amqp:
+                # kombu's virtual transports always say 0 consumers: count the workers that
+                # said they consume the queue instead, unknown if none answered
+                consumers = _consumers(workers, self.settings.queue(step))
             figures = QueueFigures(
                 step, self.settings.queue(step), waiting, unacked.get(step), consumers
             )
@@ -117,7 +124,7 @@ class QueueInspector:
         report = QueueReport(
             transport_name(self.settings),
             queues,
-            self._workers() if with_workers else {},
+            workers if with_workers and workers is not None else {},
             self.services.articles.count_by_status(),
         )
         self._rates(report)
@@ -164,13 +171,14 @@ class QueueInspector:
             return {}
         return counts
 
-    def _workers(self) -> dict[str, dict[str, list[str]]]:
+    def _workers(self, running: bool = True) -> dict[str, dict[str, list[str]]] | None:
+        """None when the broadcast could not be sent; {} when no worker answered in time."""
         try:
             inspect = self.app.control.inspect(timeout=INSPECT_TIMEOUT)
             queues = inspect.active_queues() or {}
-            active = inspect.active() or {}
+            active = (inspect.active() or {}) if running and queues else {}
         except BROKER_ERRORS:
-            return {}
+            return None
         return {
             name: {
                 "queues": sorted(q["name"] for q in consumed),
@@ -178,6 +186,12 @@ class QueueInspector:
             }
             for name, consumed in queues.items()
         }
+
+
+def _consumers(workers: dict[str, dict[str, list[str]]] | None, queue: str) -> int | None:
+    if not workers:
+        return None
+    return sum(queue in found["queues"] for found in workers.values())
 
 
 def _task_line(task: dict[str, Any]) -> str:
