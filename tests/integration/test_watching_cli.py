@@ -69,7 +69,7 @@ def test_status_prints_a_timeline_and_json_keeps_the_old_shape(system: RunningSy
         assert f"│ {step}" in text, text
     assert "duration" in text and "attempt" in text and "section:" in text and "tags:" in text
     as_json = json.loads(_nashr(system, "status", str(article["id"]), "--json").stdout)
-    assert as_json["status"] == "live" and [s["step"] for s in as_json["steps"]][0] == "ingest"
+    assert as_json["status"] == "live" and next(s["step"] for s in as_json["steps"]) == "ingest"
 
 
 def test_queues_watch_refreshes_in_place_in_a_terminal(system: RunningSystem) -> None:
@@ -84,7 +84,7 @@ def test_queues_watch_refreshes_in_place_in_a_terminal(system: RunningSystem) ->
     output = b""
     try:
         deadline = time.monotonic() + 60
-        while output.count("step queues".encode()) < 4 and time.monotonic() < deadline:
+        while output.count(b"step queues") < 4 and time.monotonic() < deadline:
             ready, _, _ = select.select([fd], [], [], 1.0)
             if ready:
                 try:
