@@ -138,7 +138,14 @@ class _ReadAtScrape(Collector):
             labels=["job"],
         )
         paused = GaugeMetricFamily("nashr_job_paused", "1 while a job is paused.", labels=["job"])
+        interval = GaugeMetricFamily(
+            "nashr_job_interval_seconds",
+            "An interval job's period (cron jobs have none).",
+            labels=["job"],
+        )
         for job in store.all():
+            if job.schedule.every_seconds is not None:
+                interval.add_metric([job.name], job.schedule.every_seconds)
             if job.next_run_at is not None:
                 next_run.add_metric([job.name], _epoch(job.next_run_at))
             finished = store.last_finished(job.name)
@@ -147,6 +154,7 @@ class _ReadAtScrape(Collector):
         yield next_run
         yield last_ok
         yield paused
+        yield interval
 
 
 @router.get(

@@ -120,16 +120,32 @@ class OperationsQueries:
             )
 
     def stuck(self, older_than: datetime) -> int:
-        """Current versions before a step that have not moved since `older_than`."""
+        """Current versions before a step whose last step event is older than `older_than`:
+        the sweeper re-sends such versions (and restarts their `updated_at`), so only their
+        history tells how long they have really not moved."""
+        last = (
+            select(
+                step_events.c.article_id,
+                step_events.c.version,
+                func.max(step_events.c.at).label("moved_at"),
+            )
+            .group_by(step_events.c.article_id, step_events.c.version)
+            .subquery()
+        )
         with reading(self.engine) as db:
             return int(
                 db.execute(
                     select(func.count())
                     .select_from(article_versions)
                     .join(articles, IS_CURRENT_VERSION)
+                    .join(
+                        last,
+                        (last.c.article_id == article_versions.c.article_id)
+                        & (last.c.version == article_versions.c.version),
+                    )
                     .where(
                         article_versions.c.status.in_([s.value for s in STEP_INPUT.values()]),
-                        article_versions.c.updated_at < older_than,
+                        last.c.moved_at < older_than,
                     )
                 ).scalar_one()
             )
