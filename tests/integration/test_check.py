@@ -27,12 +27,16 @@ def _check(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def _passing(
+    result: subprocess.CompletedProcess[str], code: int
+) -> subprocess.CompletedProcess[str] | None:
+    return result if result.returncode == code else None
+
+
 def test_check_passes_on_a_healthy_deployment_then_names_a_queue_without_consumer(
     system: RunningSystem,
 ) -> None:
-    healthy = wait_until(
-        lambda: (result := _check(system.env)).returncode == 0 and result, 60, "a healthy check"
-    )
+    healthy = wait_until(lambda: _passing(_check(system.env), 0), 60, "a healthy check")
     lines = healthy.stdout.splitlines()
     assert [line.split()[:2] for line in lines] == [
         ["ok", "database"], ["ok", "broker"], ["ok", "consumers"], ["ok", "sweeper"],
@@ -42,9 +46,7 @@ def test_check_passes_on_a_healthy_deployment_then_names_a_queue_without_consume
     worker = next(w for w in system.workers if w.args[0] == "worker")
     worker.stop()
     result = wait_until(
-        lambda: (found := _check(system.env, "--only", "consumers")).returncode == 1 and found,
-        60,
-        "the consumers check to fail",
+        lambda: _passing(_check(system.env, "--only", "consumers"), 1), 60, "the check to fail"
     )
     assert "FAIL  consumers  no consumer for" in result.stdout
     assert system.settings.queue("validate") in result.stdout
