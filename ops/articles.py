@@ -62,17 +62,39 @@ def retry(
             owner = f"article {output.article_id}" if output.article_id else "listing"
             typer.echo(f"output {output.path}\t{owner}\t{output.attempts}x\t{output.error}")
         return
-    replayed = replay_failed(settings, article_id)
+    from ops.progress import progress_bar
+
+    with progress_bar("replaying failed versions") as advance:
+        try:
+            replayed = replay_failed(settings, article_id, advance)
+        except KeyboardInterrupt:
+            typer.echo("nashr: stopped; each version replayed so far is whole", err=True)
+            raise typer.Exit(130) from None
     typer.echo(f"replayed {replayed} version(s)")
 
 
 @app.command()
 def republish(
     article_id: Annotated[int | None, typer.Argument()] = None,
+    all_articles: Annotated[
+        bool, typer.Option("--all", help="Every live article's page, then the listings.")
+    ] = False,
 ) -> None:
     """Render an article's page again, or the site's listings (no id), from the database."""
     services = make_services(settings_for_command())
-    if article_id is None:
+    if all_articles:
+        from ops.progress import progress_bar
+        from pipeline.domain.jobs import Action, JobAction
+        from pipeline.services.jobs import Interrupted
+
+        with progress_bar("republishing every live article") as advance:
+            try:
+                detail, _ = services.jobs.perform(JobAction(Action.REBUILD_SITE), None, advance)
+            except Interrupted as exc:
+                typer.echo(f"nashr: {exc}; each of them whole", err=True)
+                raise typer.Exit(130) from None
+        typer.echo(detail)
+    elif article_id is None:
         services.listings.rebuild()
         typer.echo("listings rebuilt")
     elif not is_article_id(article_id) or not services.publisher.republish(article_id):

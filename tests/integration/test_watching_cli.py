@@ -100,3 +100,29 @@ def test_queues_watch_refreshes_in_place_in_a_terminal(system: RunningSystem) ->
         _, status = os.waitpid(pid, 0)
         os.close(fd)
     assert os.waitstatus_to_exitcode(status) == 0, output[-2000:]
+
+
+def test_republish_all_shows_a_progress_bar_with_an_eta_in_a_terminal(
+    system: RunningSystem,
+) -> None:
+    assert NASHR is not None
+    live = [system.submit(SEED_ARTICLE | {"external_id": f"bar-{n}"})["id"] for n in range(3)]
+    for article_id in live:
+        system.wait_for(article_id, "live")
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(NASHR, [NASHR, "republish", "--all"], system.env | {"COLUMNS": "120"})
+    output = b""
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    assert os.waitstatus_to_exitcode(status) == 0, output[-2000:]
+    assert b"republishing every live article" in output and b"ETA" in output
+    assert b"article(s) and the listings rendered again" in output
