@@ -6,7 +6,7 @@ Operator token only (an editor's gets 403, none 401). The same figures as the CL
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -121,7 +121,7 @@ class JobRequest(BaseModel):
     name: StrictStr = Field(max_length=200)
     every: StrictFloat | StrictInt | None = None
     cron: StrictStr | None = Field(default=None, max_length=200)
-    action: Action
+    action: Literal["republish", "rebuild-tag", "rebuild-site", "expire-ticker"]
     argument: StrictStr | StrictInt | StrictFloat | None = None
 
 
@@ -159,7 +159,7 @@ async def add_job(request: Request, _operator: Operator) -> JSONResponse:
         argument = None if asked.argument is None else str(asked.argument)
         schedule = Schedule(None if asked.every is None else float(asked.every), asked.cron)
         job = await run_in_threadpool(
-            jobs.add, asked.name, schedule, JobAction(asked.action, argument)
+            jobs.add, asked.name, schedule, JobAction(Action(asked.action), argument)
         )
     except JobError as exc:
         message = str(exc)
