@@ -57,15 +57,23 @@ class Schedule:
     def __post_init__(self) -> None:
         if (self.every_seconds is None) == (self.cron is None):
             raise JobError("schedule: give exactly one of --every SECONDS or --cron EXPRESSION")
-        if self.every_seconds is not None and not (
-            MIN_EVERY_SECONDS <= self.every_seconds <= MAX_EVERY_SECONDS
-        ):
+        if self.every_seconds is not None and not (0 < self.every_seconds <= MAX_EVERY_SECONDS):
             raise JobError(
                 f"schedule: --every must be between {MIN_EVERY_SECONDS:g} and "
                 f"{MAX_EVERY_SECONDS:g} seconds"
             )
         if self.cron is not None:
             check_cron(self.cron)
+
+    def check_for_operators(self) -> Schedule:
+        """Jobs operators add run at most once a second (the built-in sweeper follows its
+        setting, which may be shorter)."""
+        if self.every_seconds is not None and self.every_seconds < MIN_EVERY_SECONDS:
+            raise JobError(
+                f"schedule: --every must be between {MIN_EVERY_SECONDS:g} and "
+                f"{MAX_EVERY_SECONDS:g} seconds"
+            )
+        return self
 
     def describe(self) -> str:
         if self.cron is not None:

@@ -72,6 +72,7 @@ class Jobs:
     def add(self, name: str, schedule: Schedule, action: JobAction) -> Job:
         """Every check first (name, schedule, action, the article); then one insert."""
         check_name(name)
+        schedule.check_for_operators()
         if action.action in BUILT_IN_ACTIONS:
             raise JobError(f"action: {action.action.value} belongs to the built-in jobs only")
         if action.action is Action.REPUBLISH and not (

@@ -57,10 +57,17 @@ def test_a_good_cron_expression_is_kept() -> None:
     assert check_cron(" 0 6 * * 1-5 ") == "0 6 * * 1-5"
 
 
-@pytest.mark.parametrize("every", [0, -1, 0.5, 10**9, float("nan")])
+@pytest.mark.parametrize("every", [0, -1, 10**9, float("nan"), float("inf")])
 def test_an_interval_out_of_bounds_is_refused(every: float) -> None:
     with pytest.raises(JobError, match="--every"):
         Schedule(every_seconds=every)
+
+
+def test_operators_jobs_run_at_most_once_a_second_the_sweeper_may_run_faster() -> None:
+    fast = Schedule(every_seconds=0.5)  # a built-in job at NASHR_SWEEP_INTERVAL_SECONDS=0.5
+    with pytest.raises(JobError, match="--every"):
+        fast.check_for_operators()
+    assert Schedule(every_seconds=1).check_for_operators().every_seconds == 1
 
 
 def test_a_schedule_needs_exactly_one_kind() -> None:
