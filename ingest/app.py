@@ -28,7 +28,7 @@ from pipeline.domain.models import Submission
 from pipeline.services.runtime import build_services
 from tasks.app import create_celery
 from tasks.dispatch import Dispatcher
-from tasks.events import TaskEvents, new_registry
+from tasks.events import TaskEvents, new_registry, receives_task_events
 from tasks.inspection import QueueInspector
 
 
@@ -40,7 +40,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        if settings.task_events:
+        if receives_task_events(settings):
             events.watch(celery_app)
         yield
         events.stop()

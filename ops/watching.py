@@ -89,13 +89,13 @@ def queues(
     from prometheus_client import CollectorRegistry
 
     from tasks.app import create_celery
-    from tasks.events import TaskEvents
+    from tasks.events import TaskEvents, receives_task_events
     from tasks.inspection import QueueInspector
 
     settings = settings_for_command()
     logging.getLogger("kombu.connection").setLevel(logging.ERROR)  # "No hostname was supplied"
     celery_app = create_celery(settings)
-    events = TaskEvents(CollectorRegistry()) if watch else None
+    events = TaskEvents(CollectorRegistry()) if watch and receives_task_events(settings) else None
     inspector = QueueInspector(celery_app, settings, make_services(settings), events)
     if not watch:
         report = inspector.report().as_json()
@@ -104,8 +104,8 @@ def queues(
         else:
             Console().print(render_report(report))
         return
-    assert events is not None
-    events.watch(celery_app)
+    if events is not None:
+        events.watch(celery_app)
     console = Console()
     try:
         with Live(console=console, auto_refresh=False, transient=False) as live:
@@ -119,7 +119,8 @@ def queues(
     except KeyboardInterrupt:
         pass
     finally:
-        events.stop()
+        if events is not None:
+            events.stop()
 
 
 @app.command()

@@ -19,6 +19,7 @@ from celery import Celery
 from celery.events.state import State
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
+from config.settings import Settings
 from tasks.dispatch import BROKER_ERRORS
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,12 @@ log = logging.getLogger(__name__)
 STEP_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 RATE_WINDOW = 60.0
 """Rates are tasks per second over this many seconds."""
+
+
+def receives_task_events(settings: Settings) -> bool:
+    """Not on the embedded broker: kombu's filesystem transport never deletes a receiver's
+    queue, so every receiver that ever ran would keep collecting event files on disk."""
+    return settings.task_events and not settings.embedded_broker
 
 
 def new_registry() -> CollectorRegistry:
