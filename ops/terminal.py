@@ -27,10 +27,10 @@ REFRESH_SECONDS = 2.0
 
 
 class QuietTerminal:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, console: Console | None = None) -> None:
         self.folder = (settings.data_dir / "logs").resolve()
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.console = Console()
+        self.console = console or Console()
         self._logs: dict[str, Path] = {}
         self._files: list[IO[bytes]] = []
         self._stopping = threading.Event()

@@ -1,4 +1,5 @@
-"""Scheduled jobs run once per due time: two beats, a beat killed mid-run, a missed window.
+"""Scheduled jobs run once per due time: two beats and two workers, a beat killed mid-run, a
+missed window.
 
 Real worker and beat processes on a short clock (schedules in seconds). Each test prints its
 figures (runs counted against runs expected) so the README can quote them.
@@ -34,7 +35,7 @@ def system(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningSystem]:
     data_dir = tmp_path_factory.mktemp(f"jobs-{request.param}")
-    with running_system(data_dir, request.param, beats=2) as running:
+    with running_system(data_dir, request.param, beats=2, workers=2) as running:
         yield running
 
 
