@@ -30,7 +30,7 @@ EVERY = 2.0
 SWEEP_EVERY = 1.0
 
 
-@pytest.fixture(scope="module", params=["postgres-rabbitmq", "embedded"])
+@pytest.fixture(scope="module", params=["postgres-rabbitmq", "postgres-redis", "embedded"])
 def system(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningSystem]:
