@@ -16,6 +16,7 @@ class TimelineRow:
     duration: str
     attempt: int
     error: str | None
+    worker: str | None
 
 
 def timeline(events: list[StepEvent]) -> list[TimelineRow]:
@@ -35,6 +36,7 @@ def timeline(events: list[StepEvent]) -> list[TimelineRow]:
                 duration=f"{max(0.0, (event.at - start).total_seconds()):.3f}s",
                 attempt=retries.get(event.step, 0) + 1,
                 error=event.error,
+                worker=event.worker,
             )
         )
         if event.state == "retrying":

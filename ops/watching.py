@@ -159,7 +159,7 @@ def status(
             row.end,
             row.duration,
             str(row.attempt),
-            UNKNOWN,
+            row.worker or UNKNOWN,
             row.error or "",
         )
     console.print(table)

@@ -1,4 +1,5 @@
-"""scheduled jobs and their runs: added at run time, claimed in the database once per due time
+"""scheduled jobs and their runs: added at run time, claimed in the database once per due time;
+the worker that ran each step
 
 Revision ID: 0020
 Revises: 0013
@@ -45,9 +46,14 @@ def upgrade() -> None:
         sa.UniqueConstraint("job", "due_at", "trigger", name="uq_job_runs_job_due"),
     )
     op.create_index("ix_job_runs_outcome", "job_runs", ["outcome", "claimed_at"])
+    # which worker ran each step, for `nashr status` (nullable: instant on PostgreSQL)
+    with op.batch_alter_table("step_events") as batch:
+        batch.add_column(sa.Column("worker", sa.String(200), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("step_events") as batch:
+        batch.drop_column("worker")
     op.drop_index("ix_job_runs_outcome", table_name="job_runs")
     op.drop_table("job_runs")
     op.drop_table("jobs")

@@ -29,8 +29,9 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
 
 def _nashr(system: RunningSystem, *args: str) -> subprocess.CompletedProcess[str]:
     assert NASHR is not None
+    env = system.env | {"COLUMNS": "200"}
     return subprocess.run(
-        [NASHR, *args], env=system.env, cwd=ROOT, capture_output=True, text=True, timeout=120
+        [NASHR, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120
     )
 
 
@@ -68,6 +69,8 @@ def test_status_prints_a_timeline_and_json_keeps_the_old_shape(system: RunningSy
     for step in ("ingest", "validate", "enrich", "source", "publish", "ticker"):
         assert f"│ {step}" in text, text
     assert "duration" in text and "attempt" in text and "section:" in text and "tags:" in text
+    # each step's worker, by the name it runs under
+    assert text.count(f"{system.settings.queue_prefix}-0@") >= 5, text
     as_json = json.loads(_nashr(system, "status", str(article["id"]), "--json").stdout)
     assert as_json["status"] == "live" and next(s["step"] for s in as_json["steps"]) == "ingest"
 
