@@ -230,5 +230,5 @@ def api(
 
 @app.command()
 def beat() -> None:
-    """Run the scheduler that sends the sweeper (exactly one per deployment is best)."""
+    """Run beat: it claims due job runs in the database, so any number of beats may run."""
     os.execv(sys.executable, supervisor.beat_command(settings_for_command()))
