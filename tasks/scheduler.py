@@ -65,6 +65,9 @@ class DatabaseScheduler(Scheduler):  # type: ignore[misc]
         except TransientError as exc:
             log.warning("database unreachable: jobs wait", extra={"error": str(exc)})
             return TICK_SECONDS * 4
+        except Exception:  # beat must outlive one bad tick: every job depends on it
+            log.exception("claiming due jobs failed; trying again")
+            return TICK_SECONDS * 4
         for run in claimed:
             self._send(run)
         return TICK_SECONDS

@@ -156,7 +156,14 @@ class JobStore:
         return found
 
     def ensure_built_in(self, name: str, every_seconds: float, action: Action) -> None:
-        """The sweeper and the listing refresh, at the interval the settings give now."""
+        """The sweeper and the listing refresh, at the interval the settings give now. Two
+        processes starting at once may both insert: the second finds the row there."""
+        try:
+            self._ensure_built_in(name, every_seconds, action)
+        except IntegrityError:
+            self._ensure_built_in(name, every_seconds, action)
+
+    def _ensure_built_in(self, name: str, every_seconds: float, action: Action) -> None:
         with transaction(self.engine) as db:
             row = db.execute(select(jobs).where(jobs.c.name == name)).first()
             if row is None:

@@ -127,3 +127,21 @@ def test_a_run_whose_worker_died_is_marked_failed(store: JobStore) -> None:
     assert store.abandon_running(utcnow() - timedelta(seconds=60)) == 1
     run = store.history("orphan")[0]
     assert run.outcome.value == "failed" and run.error == "the worker running it stopped"
+
+
+def test_beats_starting_at_once_each_put_the_built_in_jobs_in_once(store: JobStore) -> None:
+    errors: list[BaseException] = []
+
+    def ensure() -> None:
+        try:
+            store.ensure_built_in("sweep-stuck-articles", 10.0, Action.SWEEP)
+        except BaseException as exc:  # collected: the test fails on any
+            errors.append(exc)
+
+    threads = [threading.Thread(target=ensure) for _ in range(CLAIMERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert [job.name for job in store.all()] == ["sweep-stuck-articles"]
