@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test install lint services compose-check site-tools bench clean
+.PHONY: run test install lint services compose-check site-tools monitoring-check bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,7 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/nashr up --submit examples/seed-article.json
 
-test: $(STAMP) services compose-check site-tools lint
+test: $(STAMP) services compose-check site-tools monitoring-check lint
 	$(BIN)/pytest
 
 lint: $(STAMP)
@@ -49,6 +49,15 @@ site-tools:
 	@[ tools/node_modules/.package-lock.json -nt tools/package-lock.json ] \
 	  || (cd tools && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null) \
 	  || [ "$$CI" != "true" ]
+
+# promtool (Debian's prometheus package) checks the alert rules; required under CI=true.
+monitoring-check:
+	@command -v promtool >/dev/null 2>&1 \
+	  || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      --no-install-recommends prometheus >/dev/null) \
+	  || [ "$$CI" != "true" ]
+	@if command -v promtool >/dev/null 2>&1; then promtool check rules deploy/alerts.yml; \
+	else echo "promtool is not installed here: alert rules check skipped"; fi
 
 bench: $(STAMP) services
 	$(BIN)/python bench/throughput.py

@@ -43,7 +43,8 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         # a countdown (a listing rebuild held for its gap) fires within 50 ms, not the default 1 s
         "worker_timer_precision": 0.05,
         "worker_hijack_root_logger": False,
-        "worker_send_task_events": False,
+        # task events feed /metrics (through the API's receiver) and Flower
+        "worker_send_task_events": settings.task_events,
         "task_default_queue": settings.queue("schedule"),
         "task_publish_retry": True,
         "task_publish_retry_policy": {

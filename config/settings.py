@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     api_url: str | None = None
     """Where `nashr submit` finds the API; defaults to site_url."""
 
+    task_events: bool = True
+    """Workers send Celery task events: /metrics' task figures and Flower's task list need them."""
+
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 

@@ -18,6 +18,9 @@ from ingest.headers import SecurityHeaders
 from ingest.limits import BodyDeadline, BodySizeLimit
 from ingest.live import StreamSeats, TickerWatch
 from ingest.live import router as live_router
+from ingest.metrics import OpsMetrics
+from ingest.metrics import router as metrics_router
+from ingest.ops import router as ops_router
 from ingest.ratelimit import SlidingWindowLimiter
 from ingest.reports import router as reports_router
 from ingest.search import router as search_router
@@ -27,15 +30,22 @@ from pipeline.domain.models import Submission
 from pipeline.services.runtime import build_services
 from tasks.app import create_celery
 from tasks.dispatch import Dispatcher
+from tasks.events import TaskEvents, new_registry, receives_task_events
+from tasks.inspection import QueueInspector
 
 
 def create_app(settings: Settings) -> FastAPI:
     services = build_services(settings)
     watch = TickerWatch(services.outputs)
+    celery_app = create_celery(settings)
+    events = TaskEvents(new_registry())
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if receives_task_events(settings):
+            events.watch(celery_app)
         yield
+        events.stop()
         await watch.stop()
         services.close()
 
@@ -63,12 +73,16 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.stream_seats = StreamSeats(settings.max_streams, settings.max_streams_per_address)
     app.state.report_limiter = SlidingWindowLimiter(settings.report_rate, window_seconds=60.0)
     app.state.search_limiter = SlidingWindowLimiter(settings.search_rate, window_seconds=60.0)
-    app.state.dispatcher = Dispatcher(create_celery(settings), settings)
+    app.state.dispatcher = Dispatcher(celery_app, settings)
+    app.state.inspector = QueueInspector(celery_app, settings, services, events)
+    app.state.metrics = OpsMetrics(services, app.state.inspector, events)
     install_error_handlers(app)
     app.include_router(articles_router)
     app.include_router(live_router)
     app.include_router(reports_router)
     app.include_router(search_router)
+    app.include_router(ops_router)
+    app.include_router(metrics_router)
 
     @app.get("/health")
     async def health(request: Request) -> JSONResponse:

@@ -14,26 +14,6 @@ from pipeline.domain.models import MAX_IMAGES, is_article_id
 
 
 @app.command()
-def status(article_id: int) -> None:
-    """An article's status, steps and reasons, as JSON."""
-    found = (
-        make_services(settings_for_command()).articles.status(article_id)
-        if is_article_id(article_id)
-        else None
-    )
-    if found is None:
-        typer.echo(f"no article {article_id}", err=True)
-        raise typer.Exit(1)
-    typer.echo(
-        json.dumps(
-            found.as_json(),
-            ensure_ascii=False,
-            indent=2,
-        )
-    )
-
-
-@app.command()
 def tag(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
     jsonl: Annotated[
@@ -66,18 +46,6 @@ def tag(
 
 
 @app.command()
-def queues() -> None:
-    """Messages waiting per queue, and article versions per status."""
-    from ops.queues import queue_depths
-
-    settings = settings_for_command()
-    for name, waiting, consumers in queue_depths(settings):
-        typer.echo(f"{name:<20} waiting={waiting:<6} consumers={consumers}")
-    for state, count in make_services(settings).articles.count_by_status().items():
-        typer.echo(f"status {state:<13} {count}")
-
-
-@app.command()
 def retry(
     article_id: Annotated[int | None, typer.Argument()] = None,
     all_failed: Annotated[bool, typer.Option("--all", help="Replay every failed version.")] = False,
@@ -94,17 +62,39 @@ def retry(
             owner = f"article {output.article_id}" if output.article_id else "listing"
             typer.echo(f"output {output.path}\t{owner}\t{output.attempts}x\t{output.error}")
         return
-    replayed = replay_failed(settings, article_id)
+    from ops.progress import progress_bar
+
+    with progress_bar("replaying failed versions") as advance:
+        try:
+            replayed = replay_failed(settings, article_id, advance)
+        except KeyboardInterrupt:
+            typer.echo("nashr: stopped; each version replayed so far is whole", err=True)
+            raise typer.Exit(130) from None
     typer.echo(f"replayed {replayed} version(s)")
 
 
 @app.command()
 def republish(
     article_id: Annotated[int | None, typer.Argument()] = None,
+    all_articles: Annotated[
+        bool, typer.Option("--all", help="Every live article's page, then the listings.")
+    ] = False,
 ) -> None:
     """Render an article's page again, or the site's listings (no id), from the database."""
     services = make_services(settings_for_command())
-    if article_id is None:
+    if all_articles:
+        from ops.progress import progress_bar
+        from pipeline.domain.jobs import Action, JobAction
+        from pipeline.services.jobs import Interrupted
+
+        with progress_bar("republishing every live article") as advance:
+            try:
+                detail, _ = services.jobs.perform(JobAction(Action.REBUILD_SITE), None, advance)
+            except Interrupted as exc:
+                typer.echo(f"nashr: {exc}; each of them whole", err=True)
+                raise typer.Exit(130) from None
+        typer.echo(detail)
+    elif article_id is None:
         services.listings.rebuild()
         typer.echo("listings rebuilt")
     elif not is_article_id(article_id) or not services.publisher.republish(article_id):
@@ -142,12 +132,3 @@ def show_image(
     services.publisher.republish(article_id)
     services.listings.rebuild()
     typer.echo(f"image {image_index} of article {article_id} is shown again")
-
-
-@app.command()
-def jobs() -> None:
-    """The scheduled (beat) jobs."""
-    from tasks.app import create_celery
-
-    for name, entry in create_celery(settings_for_command()).conf.beat_schedule.items():
-        typer.echo(f"{name}\t{entry['task']}\tevery {entry['schedule']}s")

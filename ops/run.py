@@ -6,6 +6,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -16,6 +17,7 @@ from config.celery import STEP_QUEUES
 from config.settings import Settings, get_settings
 from ops import supervisor
 from ops.commands import app, settings_for_command
+from ops.terminal import QuietTerminal
 from ops.wiring import make_services
 from pipeline.store.migrate import upgrade
 from pipeline.store.tokens import Role
@@ -33,8 +35,14 @@ def up(
     host: str = "127.0.0.1",
     port: int = 8000,
     submit: Annotated[Path | None, typer.Option(help="Submit this article once running.")] = None,
+    verbose: Annotated[
+        bool, typer.Option("-v", "--verbose", help="Every process's log on the terminal.")
+    ] = False,
 ) -> None:
-    """Start the API, a worker and beat; Ctrl-C stops all of them."""
+    """Start the API, a worker and beat; Ctrl-C stops all of them.
+
+    In a terminal it prints the URLs and one live status line (full logs in
+    NASHR_DATA_DIR/logs/, or here with -v); without one, or with JSON logs, it logs as before."""
     if supervisor.port_taken(host, port):
         typer.echo(
             f"port {port} on {host} is taken: is another nashr up running? (use --port)", err=True
@@ -45,6 +53,10 @@ def up(
     if settings.api_url is None and "NASHR_SITE_URL" not in env:
         env["NASHR_SITE_URL"] = f"http://{host}:{port}"
         settings = Settings(site_url=env["NASHR_SITE_URL"])
+    quiet = None
+    if not verbose and settings.log_format == "text" and sys.stdout.isatty():
+        quiet = QuietTerminal(settings)
+        quiet.route_logging(settings)
     upgrade(settings.database)
     _rebuild_listings_at_start(settings)
     base = f"http://{host}:{port}"
@@ -57,16 +69,23 @@ def up(
 
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
-    procs.start("worker", supervisor.worker_command(settings), env)
-    procs.start("beat", supervisor.beat_command(settings), env)
-    procs.start("api", supervisor.api_command(host, port), env)
+    for name, command in (
+        ("worker", supervisor.worker_command(settings)),
+        ("beat", supervisor.beat_command(settings)),
+        ("api", supervisor.api_command(host, port)),
+    ):
+        procs.start(name, command, env, quiet.output_for(name) if quiet else None)
     try:
         if not _wait_healthy(base, procs):
             typer.echo("the API did not come up", err=True)
             raise typer.Exit(1)
         typer.echo(f"nashr is running at {base}/ (Ctrl-C to stop)")
+        if quiet is not None:
+            typer.echo(f"logs in {quiet.where()}/ (nashr up -v shows them here)")
         if submit is not None:
             _demo(settings, base, submit)
+        if quiet is not None:
+            quiet.show_status(status_line(settings))
         while not stopping and procs.first_exit() is None:
             time.sleep(0.3)
         died = procs.first_exit()
@@ -74,8 +93,29 @@ def up(
             typer.echo(f"{died} stopped unexpectedly; stopping the rest", err=True)
             raise typer.Exit(1)
     finally:
+        if quiet is not None:
+            quiet.stop()
         procs.stop()
         typer.echo("nashr stopped")
+
+
+def status_line(settings: Settings) -> Callable[[], str]:
+    """Articles per status and messages waiting, for the terminal's live line."""
+    from tasks.app import create_celery
+    from tasks.dispatch import Dispatcher
+
+    services = make_services(settings)
+    dispatcher = Dispatcher(create_celery(settings), settings)
+
+    def line() -> str:
+        counts = services.articles.count_by_status()
+        depths = dispatcher.waiting(STEP_QUEUES)
+        known = [depth for depth in depths.values() if depth is not None]
+        waiting = str(sum(known)) if len(known) == len(depths) else "—"
+        articles = ", ".join(f"{status} {n}" for status, n in sorted(counts.items())) or "none yet"
+        return f"articles: {articles} | messages waiting: {waiting} | Ctrl-C to stop"
+
+    return line
 
 
 def _rebuild_listings_at_start(settings: Settings) -> None:
@@ -190,5 +230,5 @@ def api(
 
 @app.command()
 def beat() -> None:
-    """Run the scheduler that sends the sweeper (exactly one per deployment is best)."""
+    """Run beat: it claims due job runs in the database, so any number of beats may run."""
     os.execv(sys.executable, supervisor.beat_command(settings_for_command()))

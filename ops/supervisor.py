@@ -13,6 +13,7 @@ import time
 from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
+from typing import IO
 
 from config.celery import STEP_QUEUES
 from config.settings import Settings
@@ -77,10 +78,18 @@ class Supervisor:
 
     children: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
-    def start(self, name: str, command: list[str], env: dict[str, str]) -> None:
+    def start(
+        self, name: str, command: list[str], env: dict[str, str], output: IO[bytes] | None = None
+    ) -> None:
+        """`output`: where the child's stdout and stderr go (the terminal when None)."""
         parent = os.getpid()
         self.children[name] = subprocess.Popen(
-            command, env=env, start_new_session=True, preexec_fn=lambda: die_with(parent)
+            command,
+            env=env,
+            start_new_session=True,
+            preexec_fn=lambda: die_with(parent),
+            stdout=output,
+            stderr=subprocess.STDOUT if output is not None else None,
         )
 
     def first_exit(self) -> str | None:

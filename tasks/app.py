@@ -38,7 +38,7 @@ def create_celery(settings: Settings) -> Celery:
                 "queue": settings.queue("schedule"),
                 "routing_key": settings.queue("schedule"),
             }
-            for job in ("sweep", "refresh")
+            for job in ("sweep", "refresh", "job")
         }
         | {
             # the listing rebuild makes versions live: it goes with the ticker step
@@ -48,17 +48,9 @@ def create_celery(settings: Settings) -> Celery:
             }
         }
     )
-    app.conf.beat_schedule = {
-        "sweep-stuck-articles": {
-            "task": "nashr.sweep",
-            "schedule": settings.sweep_interval_seconds,
-            "options": {"expires": max(5.0, settings.sweep_interval_seconds * 2)},
-        },
-        "refresh-listings": {
-            "task": "nashr.refresh",
-            "schedule": settings.refresh_interval_seconds,
-            "options": {"expires": settings.refresh_interval_seconds},
-        },
-    }
+    # jobs (the sweeper and the refresh among them) live in the database: each due run is
+    # claimed there, so any number of beats send it once
+    app.conf.beat_scheduler = "tasks.scheduler:DatabaseScheduler"
+    app.conf.beat_schedule = {}
     app.conf.include = TASK_MODULES
     return app

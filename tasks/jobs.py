@@ -1,4 +1,4 @@
-"""Scheduled and coalesced jobs: the sweeper, the listing rebuild, the hourly refresh."""
+"""Scheduled and coalesced jobs: a claimed job run, the sweeper, the rebuild, the refresh."""
 
 from __future__ import annotations
 
@@ -11,6 +11,41 @@ from tasks.runner import backoff_seconds
 from tasks.runtime import get_runtime
 
 log = logging.getLogger(__name__)
+
+JOB_TIME_LIMIT = 900
+"""A job run still `running` this long after it started lost its worker (see the scheduler)."""
+
+
+class TaskSweeping:
+    """The built-in jobs' bodies, which ring the broker."""
+
+    def sweep(self) -> tuple[str, int]:
+        swept = get_runtime().sweeper.sweep()
+        detail = (
+            f"resent {swept.resent}, released {swept.released}, republished {swept.republished}"
+        )
+        return detail, swept.resent
+
+    def refresh(self) -> tuple[str, int]:
+        runtime = get_runtime()
+        delay = runtime.services.listings.request(urgent=True)
+        if delay is None:
+            return "a listing rebuild was due already", 0
+        runtime.dispatcher.send_rebuild(delay)
+        return "listing rebuild sent", 1
+
+
+@shared_task(
+    name="nashr.job",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    time_limit=JOB_TIME_LIMIT,
+)
+def run_job(run_id: int, job: str = "") -> None:
+    """One claimed run of a scheduled job: it starts only if still `claimed`, so a message
+    delivered twice (or sent again by another beat) runs it once."""
+    get_runtime().services.jobs.run_claimed(run_id, job, TaskSweeping())
 
 
 @shared_task(name="nashr.sweep", acks_late=True, ignore_result=True, time_limit=60)

@@ -9,6 +9,7 @@ from celery.signals import task_postrun, task_prerun
 
 from config.logging import task_context
 from pipeline.domain.states import Step
+from pipeline.store.events import acting_worker
 
 STEP_TASKS = {f"nashr.{step.value}": step for step in Step}
 
@@ -25,8 +26,10 @@ def fields_for(task_id: str, task_name: str, args: tuple[Any, ...]) -> dict[str,
 @task_prerun.connect
 def bind(task_id: str, task: Any, args: tuple[Any, ...] | None = None, **_: Any) -> None:
     task_context.set(fields_for(task_id, task.name, tuple(args or ())))
+    acting_worker.set(getattr(getattr(task, "request", None), "hostname", None))
 
 
 @task_postrun.connect
 def unbind(**_: Any) -> None:
     task_context.set(None)
+    acting_worker.set(None)

@@ -1,7 +1,7 @@
 """known tags: every tag that ever had a page, so an orphaned one answers 410, not 404
 
 Revision ID: 0030
-Revises: 0013
+Revises: 0020
 Create Date: 2026-12-07 03:30:00.000000
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0030"
-down_revision = "0013"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 

@@ -56,9 +56,17 @@ class Headline(Protocol):
     def published_at(self) -> datetime: ...
 
 
-def build_ticker(candidates: Sequence[Headline], size: int = 20) -> list[TickerEntry]:
-    """The seed's ticker shows blanks and repeats; ours picks the latest distinct headlines."""
-    newest_first = sorted(candidates, key=lambda a: _utc(a.published_at), reverse=True)
+def build_ticker(
+    candidates: Sequence[Headline], size: int = 20, listed_order: bool = False
+) -> list[TickerEntry]:
+    """The seed's ticker shows blanks and repeats; ours picks the latest distinct headlines.
+    `listed_order`: the candidates come newest first as the listings order them (an article
+    republished by a job comes first), so only breaking news is moved ahead."""
+    newest_first = (
+        list(candidates)
+        if listed_order
+        else sorted(candidates, key=lambda a: _utc(a.published_at), reverse=True)
+    )
     ordered = sorted(newest_first, key=lambda a: not a.breaking)
     entries: list[TickerEntry] = []
     seen_keys: set[str] = set()

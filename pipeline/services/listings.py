@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from pipeline.domain.errors import TransientError
 from pipeline.domain.models import ListingEntry, SiteInfo, archive_path, article_path
@@ -58,6 +59,7 @@ class SiteListings:
         sizes: OutputSizes,
         gap_seconds: float,
         hub: HubNotifier | None = None,
+        ticker_max_age: Callable[[], timedelta | None] = lambda: None,
     ) -> None:
         self.store = store
         self.failures = failures
@@ -65,6 +67,8 @@ class SiteListings:
         self.sizes = sizes
         self.gap_seconds = gap_seconds
         self.hub = hub
+        self.ticker_max_age = ticker_max_age
+        """Headlines older than this leave the ticker (an expire-ticker job sets it)."""
 
     def request(self, urgent: bool = False) -> float | None:
         """Ask for a rebuild: the delay to send it with, or None when one is already coming.
@@ -109,7 +113,9 @@ class SiteListings:
 
     def _renderers(self, entries: list[ListingEntry]) -> dict[str, Callable[[], Output]]:
         in_feed = entries[: self.sizes.feed]
-        headlines = ticker.build_ticker(entries[: self.sizes.ticker * 3], self.sizes.ticker)
+        headlines = ticker.build_ticker(
+            self._recent(entries[: self.sizes.ticker * 3]), self.sizes.ticker, listed_order=True
+        )
         site = self.site
         rss, atom, json_feed = SITE_FEEDS["rss"], SITE_FEEDS["atom"], SITE_FEEDS["json"]
         return {
@@ -132,6 +138,17 @@ class SiteListings:
         shown = entries[: self.sizes.home]
         older = archive_path(shown[-1].id) if len(entries) > len(shown) else None
         return render_home(shown, self.site, older)
+
+    def _recent(self, entries: list[ListingEntry]) -> list[ListingEntry]:
+        max_age = self.ticker_max_age()
+        if max_age is None:
+            return entries
+        since = datetime.now(UTC) - max_age
+        return [e for e in entries if _aware(e.updated_at) >= since]
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def record_damaged(failures: OutputFailures, articles: list[int]) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from config.settings import Settings
 from pipeline.domain.models import SiteInfo
+from pipeline.services.jobs import Jobs
 from pipeline.services.listings import OutputSizes, SiteListings
 from pipeline.services.pages import ListingPages
 from pipeline.services.publishing import Publisher
@@ -20,6 +21,8 @@ from pipeline.services.takedowns import Takedowns
 from pipeline.services.websub import HubNotifier
 from pipeline.store import ArticleStore, connect
 from pipeline.store.browse import BrowseStore
+from pipeline.store.bumps import BumpStore
+from pipeline.store.jobs import JobStore
 from pipeline.store.listings import ListingStore
 from pipeline.store.output_failures import OutputFailures
 from pipeline.store.outputs import OutputStore
@@ -44,6 +47,7 @@ class Services:
     sitemaps: Sitemaps
     takedowns: Takedowns
     search: Search
+    jobs: Jobs
 
     def close(self) -> None:
         self.articles.engine.dispose()
@@ -68,6 +72,19 @@ def build_services(settings: Settings, durable: bool = True) -> Services:
     hub = HubNotifier(settings.websub_hub, site.base_url) if settings.websub_hub else None
     listing_store = ListingStore(engine)
     failures = OutputFailures(engine)
+    job_store = JobStore(engine)
+    publisher = Publisher(
+        PublishStore(engine), site, settings.feed_entry_max_bytes, search_analyser
+    )
+    listings = SiteListings(
+        listing_store,
+        failures,
+        site,
+        sizes,
+        settings.listing_gap_seconds,
+        hub,
+        ticker_max_age=job_store.ticker_max_age,
+    )
     return Services(
         settings=settings,
         site=site,
@@ -86,4 +103,9 @@ def build_services(settings: Settings, durable: bool = True) -> Services:
         sitemaps=Sitemaps(BrowseStore(engine), site),
         takedowns=Takedowns(articles, site),
         search=Search(SearchStore(engine)),
+        publisher=publisher,
+        listings=listings,
+        pages=ListingPages(listing_store, failures, site, settings.tag_size),
+        takedowns=Takedowns(articles, site),
+        jobs=Jobs(job_store, BumpStore(engine), publisher, listings),
     )

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from datetime import datetime
 
 from sqlalchemy import Connection, insert
 
 from pipeline.store.schema import step_events
+
+acting_worker: ContextVar[str | None] = ContextVar("acting_worker", default=None)
+"""The worker running the task that writes events now (set by the task layer before each
+task): `nashr status` shows which worker ran each step."""
 
 
 def record_event(
@@ -27,6 +32,7 @@ def record_event(
             "state": state,
             "at": at,
             "error": error,
+            "worker": acting_worker.get(),
         },
     )
 

@@ -57,6 +57,8 @@ class StepEvent:
     state: str
     at: datetime
     error: str | None
+    worker: str | None = None
+    """The worker that ran the step (None for events not written by a task)."""
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,7 @@ step_events = Table(
     Column("state", String(20), nullable=False),
     Column("at", DateTime, nullable=False),
     Column("error", Text, nullable=True),
+    Column("worker", String(200), nullable=True),
     ForeignKeyConstraint(
         ["article_id", "version"], ["article_versions.article_id", "article_versions.version"]
     ),

@@ -20,7 +20,7 @@ from sqlalchemy import (
 
 from pipeline.domain.states import Status
 from pipeline.store.database import utcnow
-from pipeline.store.events import record_event
+from pipeline.store.events import acting_worker, record_event
 from pipeline.store.schema import IS_CURRENT_VERSION, article_versions, articles, step_events
 
 
@@ -65,6 +65,7 @@ def move_with_event(
         "state": state,
         "at": at,
         "error": error,
+        "worker": acting_worker.get(),
     }
     moved = db.execute(_move_statement(tuple(sorted(values))), parameters).all()
     return len(moved) == 1
@@ -93,7 +94,7 @@ def _move_statement(columns: tuple[str, ...]) -> Any:
     return (
         insert(step_events)
         .from_select(
-            ["article_id", "version", "step", "state", "at", "error"],
+            ["article_id", "version", "step", "state", "at", "error", "worker"],
             select(
                 moved.c.article_id,
                 moved.c.version,
@@ -101,6 +102,7 @@ def _move_statement(columns: tuple[str, ...]) -> Any:
                 bindparam("state", type_=String),
                 bindparam("at", type_=DateTime),
                 bindparam("error", type_=Text),
+                bindparam("worker", type_=String),
             ),
         )
         .returning(step_events.c.id)
@@ -153,7 +155,14 @@ def mark_live(db: Connection, versions: list[tuple[int, int]]) -> list[tuple[int
         db.execute(
             insert(step_events),
             [
-                {"article_id": a, "version": v, "step": "ticker", "state": "done", "at": now}
+                {
+                    "article_id": a,
+                    "version": v,
+                    "step": "ticker",
+                    "state": "done",
+                    "at": now,
+                    "worker": acting_worker.get(),
+                }
                 for a, v in moved
             ],
         )

@@ -65,7 +65,11 @@ class ViewQueries:
             ).one()
             events = db.execute(
                 select(
-                    step_events.c.step, step_events.c.state, step_events.c.at, step_events.c.error
+                    step_events.c.step,
+                    step_events.c.state,
+                    step_events.c.at,
+                    step_events.c.error,
+                    step_events.c.worker,
                 )
                 .where(
                     step_events.c.article_id == article_id,
@@ -78,7 +82,7 @@ class ViewQueries:
             version=head.current_version,
             status=Status(row.status),
             reasons=list(row.reasons or []),
-            steps=[StepEvent(e.step, e.state, aware(e.at), e.error) for e in events],
+            steps=[StepEvent(e.step, e.state, aware(e.at), e.error, e.worker) for e in events],
             live_version=head.live_version,
             tags=[Tag.model_validate(t) for t in row.tags or []],
             section=Section.model_validate(row.section) if row.section else None,

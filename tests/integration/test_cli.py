@@ -230,7 +230,7 @@ def test_unpublish_takes_the_page_down_at_once(data_dir: Path) -> None:
     assert lines[-1] == f"article {article_id} unpublished (1 version(s) taken down)"
     assert OutputStore(engine).get(page)[page].status == 410
     engine.dispose()
-    status = json.loads("\n".join(ok(nashr(data_dir, "status", str(article_id)))))
+    status = json.loads("\n".join(ok(nashr(data_dir, "status", str(article_id), "--json"))))
     assert status["status"] == "unpublished"
     result = nashr(data_dir, "unpublish", "424242")
     assert result.returncode == 1 and "no article 424242" in result.stderr

@@ -66,6 +66,10 @@ PLANS = [
     Plan("GET", "/search.json", GenerationMode.POSITIVE, 60, 40, who="nobody"),
     Plan("GET", "/search.json", GenerationMode.NEGATIVE, 40, 10, who="nobody"),
     Plan("GET", "/search", GenerationMode.POSITIVE, 30, 20, who="nobody"),
+    Plan("POST", "/ops/jobs", GenerationMode.POSITIVE, 40, 30, who="operator"),
+    Plan("POST", "/ops/jobs", GenerationMode.NEGATIVE, 40, 20, who="operator"),
+    Plan("GET", "/ops/articles", GenerationMode.POSITIVE, 30, 20, who="operator"),
+    Plan("GET", "/ops/articles", GenerationMode.NEGATIVE, 30, 10, who="operator"),
 ]
 assert sum(plan.minimum for plan in PLANS) >= 440
 """The floor each test holds itself to; the whole run sends over 500 (asserted last)."""
@@ -128,7 +132,13 @@ def _assert_nothing_half_written(api: Api) -> None:
 def _runner(api: Api, plan: Plan) -> Callable[[], None]:
     schema = schemathesis.openapi.from_asgi("/openapi.json", api.app)
     operation = schema[plan.path][plan.method]
-    headers = api.editor if plan.who.startswith("editor") else {}
+    headers = (
+        api.editor
+        if plan.who.startswith("editor")
+        else api.operator
+        if plan.who == "operator"
+        else {}
+    )
 
     @settings(
         max_examples=plan.examples,

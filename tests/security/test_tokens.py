@@ -194,9 +194,9 @@ def test_a_token_almost_right_is_wrong(api: Api, change: Any) -> None:
 
 
 def test_the_only_ways_to_change_anything_over_http(api: Api) -> None:
-    """Submitting and taking down (editors), and reporting an image (anyone, its counters). Ops
-    actions — retry, republish, tokens, migrate — exist only in the operator's shell, so no HTTP
-    route takes an operator token to change state."""
+    """Submitting and taking down (editors), reporting an image (anyone, its counters), and two
+    operator actions: replaying a failed article and adding a job. Everything else an operator
+    does — republish, tokens, migrate, pausing and removing jobs — exists only in the shell."""
     paths = api.client.get("/openapi.json").json()["paths"]
     writes = {
         (method.upper(), path): bool(operation.get("security"))
@@ -208,6 +208,8 @@ def test_the_only_ways_to_change_anything_over_http(api: Api) -> None:
         ("POST", "/articles"): True,
         ("POST", "/articles/{article_id}/unpublish"): True,
         ("POST", "/articles/{article_id}/images/{image_index}/reports"): False,
+        ("POST", "/ops/articles/{article_id}/retry"): True,
+        ("POST", "/ops/jobs"): True,
     }
 
 
