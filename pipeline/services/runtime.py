@@ -73,6 +73,7 @@ def build_services(settings: Settings, durable: bool = True) -> Services:
     listing_store = ListingStore(engine)
     failures = OutputFailures(engine)
     job_store = JobStore(engine)
+    browse = BrowseStore(engine)
     publisher = Publisher(
         PublishStore(engine), site, settings.feed_entry_max_bytes, search_analyser
     )
@@ -93,19 +94,11 @@ def build_services(settings: Settings, durable: bool = True) -> Services:
         tokens=TokenStore(engine),
         outputs=OutputStore(engine),
         failures=failures,
-        publisher=Publisher(
-            PublishStore(engine), site, settings.feed_entry_max_bytes, search_analyser
-        ),
-        listings=SiteListings(
-            listing_store, failures, site, sizes, settings.listing_gap_seconds, hub
-        ),
-        pages=ListingPages(BrowseStore(engine), failures, site, settings.tag_size),
-        sitemaps=Sitemaps(BrowseStore(engine), site),
-        takedowns=Takedowns(articles, site),
-        search=Search(SearchStore(engine)),
         publisher=publisher,
         listings=listings,
-        pages=ListingPages(listing_store, failures, site, settings.tag_size),
+        pages=ListingPages(browse, failures, site, settings.tag_size),
+        sitemaps=Sitemaps(browse, site),
         takedowns=Takedowns(articles, site),
+        search=Search(SearchStore(engine)),
         jobs=Jobs(job_store, BumpStore(engine), publisher, listings),
     )
