@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.integration.test_cli import NASHR
+from tests.cli import NASHR
 from tests.services import ROOT, wait_until
 from tests.system import RunningSystem, running_system
 

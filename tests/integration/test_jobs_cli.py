@@ -10,7 +10,7 @@ import pytest
 
 from pipeline.store import connect
 from pipeline.store.jobs import JobStore
-from tests.integration.test_cli import nashr, ok
+from tests.cli import nashr, ok
 
 pytestmark = pytest.mark.integration
 

@@ -3,8 +3,6 @@ article is revoked once the article is live, so starts never pile up live tokens
 
 from __future__ import annotations
 
-import signal
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -14,7 +12,7 @@ from config.settings import Settings
 from pipeline.domain.errors import TransientError
 from pipeline.store import connect
 from pipeline.store.tokens import TokenStore
-from tests.integration.test_cli import NASHR, SEED_FILE, _env, _free_port
+from tests.cli import SEED_FILE, nashr_up_running
 from tests.services import wait_until
 
 pytestmark = pytest.mark.integration
@@ -35,20 +33,8 @@ def _demo_tokens(data_dir: Path) -> list[bool]:
 
 
 def _up_once(data_dir: Path) -> None:
-    assert NASHR is not None
-    log = data_dir / "nashr-up.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [NASHR, "up", "--port", str(_free_port()), "--submit", str(SEED_FILE)],
-            env=_env(data_dir),
-            cwd=data_dir,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
-    try:
-        made = len(_demo_tokens(data_dir))
+    made = len(_demo_tokens(data_dir))
+    with nashr_up_running(data_dir, "--submit", str(SEED_FILE)) as (process, _, log):
 
         def revoked_after_live() -> bool:
             if process.poll() is not None:
@@ -57,13 +43,6 @@ def _up_once(data_dir: Path) -> None:
             return len(tokens) > made and not any(tokens)
 
         wait_until(revoked_after_live, 120, "the sample article live and its token revoked")
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def test_make_run_revokes_the_token_it_made_each_time(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.test_cli import NASHR, _env, _free_port
+from tests.cli import NASHR, env_for, free_port
 from tests.services import ROOT
 
 pytestmark = pytest.mark.integration
@@ -32,8 +32,8 @@ def _read_until(fd: int, wanted: bytes, seconds: float, output: bytearray) -> bo
 
 def test_up_in_a_terminal_prints_urls_and_a_status_line_not_the_logs(tmp_path: Path) -> None:
     assert NASHR is not None
-    port = _free_port()
-    env = _env(tmp_path) | {"COLUMNS": "150"}
+    port = free_port()
+    env = env_for(tmp_path) | {"COLUMNS": "150"}
     pid, fd = pty.fork()
     if pid == 0:
         os.chdir(ROOT)

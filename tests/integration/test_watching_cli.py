@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.integration.test_cli import NASHR
+from tests.cli import NASHR
 from tests.services import ROOT, wait_until
 from tests.system import SEED_ARTICLE, RunningSystem, running_system
 
