@@ -9,8 +9,8 @@ from typing import Annotated
 import typer
 
 from ops.commands import app, settings_for_command
-from ops.wiring import make_services
 from pipeline.domain.models import MAX_IMAGES, is_article_id
+from pipeline.services.runtime import build_services
 
 
 @app.command()
@@ -55,7 +55,7 @@ def retry(
 
     settings = settings_for_command()
     if article_id is None and not all_failed:
-        services = make_services(settings)
+        services = build_services(settings)
         for item in services.articles.failed():
             typer.echo(f"{item.article_id}\tv{item.version}\tfailed at {item.step.value}")
         for output in services.failures.listed():
@@ -81,7 +81,7 @@ def republish(
     ] = False,
 ) -> None:
     """Render an article's page again, or the site's listings (no id), from the database."""
-    services = make_services(settings_for_command())
+    services = build_services(settings_for_command())
     if all_articles:
         from ops.progress import progress_bar
         from pipeline.domain.jobs import Action, JobAction
@@ -108,7 +108,7 @@ def republish(
 @app.command()
 def unpublish(article_id: Annotated[int, typer.Argument()]) -> None:
     """Take an article down now: its versions stop, its page answers 410, every listing drops it."""
-    services = make_services(settings_for_command())
+    services = build_services(settings_for_command())
     taken = services.takedowns.unpublish(article_id) if is_article_id(article_id) else None
     if taken is None:
         typer.echo(f"no article {article_id}", err=True)
@@ -123,7 +123,7 @@ def show_image(
     image_index: Annotated[int, typer.Argument(help="The image's place, counted from 0.")],
 ) -> None:
     """Show again an image readers' reports have hidden, and republish its article."""
-    services = make_services(settings_for_command())
+    services = build_services(settings_for_command())
     if not (is_article_id(article_id) and 0 <= image_index < MAX_IMAGES) or not (
         services.reports.show_again(article_id, image_index)
     ):

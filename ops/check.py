@@ -16,10 +16,9 @@ import typer
 from config.celery import STEP_QUEUES
 from config.settings import Settings
 from ops.commands import app, settings_for_command
-from ops.wiring import make_services
 from pipeline.domain.errors import NashrError
 from pipeline.services.jobs import BUILT_IN_SWEEP
-from pipeline.services.runtime import Services
+from pipeline.services.runtime import Services, build_services
 from pipeline.store.database import utcnow
 from pipeline.store.operations import OperationsQueries
 
@@ -112,7 +111,7 @@ def check(
         raise typer.Exit(2)
     settings = settings_for_command()
     logging.getLogger("kombu.connection").setLevel(logging.ERROR)
-    services = make_services(settings)
+    services = build_services(settings)
     failed = 0
     database_down = False
     for name in chosen:

@@ -11,17 +11,16 @@ from rich.table import Table
 
 from ops.commands import app, settings_for_command
 from ops.progress import progress_bar
-from ops.wiring import make_services
 from pipeline.domain.jobs import Action, Job, JobAction, JobError, Schedule
 from pipeline.services.jobs import Interrupted
-from pipeline.services.runtime import Services
+from pipeline.services.runtime import Services, build_services
 
 jobs_app = typer.Typer(help="Scheduled jobs: each due run happens once, however many beats run.")
 app.add_typer(jobs_app, name="jobs")
 
 
 def _services() -> Services:
-    services = make_services(settings := settings_for_command())
+    services = build_services(settings := settings_for_command())
     services.jobs.ensure_built_in(
         settings.sweep_interval_seconds, settings.refresh_interval_seconds
     )

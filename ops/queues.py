@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from config.celery import STEP_QUEUES
 from config.settings import Settings
-from ops.wiring import make_services
+from pipeline.services.runtime import build_services
 from tasks.app import create_celery
 from tasks.dispatch import Dispatcher
 from tasks.jobs import TaskSweeping
@@ -25,7 +25,7 @@ def replay_failed(
 ) -> int:
     """One version at a time (its replay and its send): stopped between two, nothing is
     half-done, and a version replayed but not sent is the sweeper's to send."""
-    store = make_services(settings).articles
+    store = build_services(settings).articles
     dispatcher = Dispatcher(create_celery(settings), settings)
     replayed = 0
     wanted = [

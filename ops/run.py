@@ -18,7 +18,7 @@ from config.settings import Settings, get_settings
 from ops import supervisor
 from ops.commands import app, settings_for_command
 from ops.terminal import QuietTerminal
-from ops.wiring import make_services
+from pipeline.services.runtime import build_services
 from pipeline.store.migrate import upgrade
 from pipeline.store.tokens import Role
 
@@ -104,7 +104,7 @@ def status_line(settings: Settings) -> Callable[[], str]:
     from tasks.app import create_celery
     from tasks.dispatch import Dispatcher
 
-    services = make_services(settings)
+    services = build_services(settings)
     dispatcher = Dispatcher(create_celery(settings), settings)
 
     def line() -> str:
@@ -121,7 +121,7 @@ def status_line(settings: Settings) -> Callable[[], str]:
 def _rebuild_listings_at_start(settings: Settings) -> None:
     """Start-up never depends on a rebuild: a failed one is logged and the next one mends it."""
     try:
-        make_services(settings).listings.rebuild()
+        build_services(settings).listings.rebuild()
     except Exception as exc:
         typer.echo(f"listings not rebuilt at start ({type(exc).__name__}); the next rebuild will")
 
@@ -144,7 +144,7 @@ DEMO_TOKEN = "make-run"
 def _demo(settings: Settings, base: str, article: Path) -> None:
     """Submit the sample article and print where it can be read once it is live; the editor
     token made for it is revoked as soon as it has done its job, so starts never pile them up."""
-    tokens = make_services(settings).tokens
+    tokens = build_services(settings).tokens
     token = tokens.create(DEMO_TOKEN, Role.EDITOR)
     try:
         answer = _post_article(base, token, article)

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from ops.commands import settings_for_command, token_app
-from ops.wiring import make_services
+from pipeline.services.runtime import build_services
 from pipeline.store.migrate import upgrade
 from pipeline.store.tokens import Role
 
@@ -23,7 +23,7 @@ def token_create(
         raise typer.Exit(2)
     settings = settings_for_command()
     upgrade(settings.database)
-    token = make_services(settings).tokens.create(name, role)
+    token = build_services(settings).tokens.create(name, role)
     typer.echo(f"token for {name} ({role.value}); keep it, it is not shown again:")
     typer.echo(token)
 
@@ -31,7 +31,7 @@ def token_create(
 @token_app.command("revoke")
 def token_revoke(name: str) -> None:
     """Revoke every live token with this name."""
-    count = make_services(settings_for_command()).tokens.revoke(name)
+    count = build_services(settings_for_command()).tokens.revoke(name)
     typer.echo(f"revoked {count} token(s)")
     if count == 0:
         raise typer.Exit(1)
@@ -39,5 +39,5 @@ def token_revoke(name: str) -> None:
 
 @token_app.command("list")
 def token_list() -> None:
-    for name, role, revoked in make_services(settings_for_command()).tokens.list():
+    for name, role, revoked in build_services(settings_for_command()).tokens.list():
         typer.echo(f"{name}\t{role}\t{'revoked' if revoked else 'active'}")

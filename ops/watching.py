@@ -17,8 +17,8 @@ from rich.table import Table
 
 from ops.commands import app, settings_for_command
 from ops.timeline import timeline
-from ops.wiring import make_services
 from pipeline.domain.models import is_article_id
+from pipeline.services.runtime import build_services
 from pipeline.store.records import ArticleStatus
 
 UNKNOWN = "—"
@@ -96,7 +96,7 @@ def queues(
     logging.getLogger("kombu.connection").setLevel(logging.ERROR)  # "No hostname was supplied"
     celery_app = create_celery(settings)
     events = TaskEvents(CollectorRegistry()) if watch and receives_task_events(settings) else None
-    inspector = QueueInspector(celery_app, settings, make_services(settings), events)
+    inspector = QueueInspector(celery_app, settings, build_services(settings), events)
     if not watch:
         report = inspector.report().as_json()
         if as_json:
@@ -133,7 +133,7 @@ def status(
     """An article's timeline: each step's start, end, duration, attempt and error; then its
     reasons, tags and section."""
     found: ArticleStatus | None = (
-        make_services(settings_for_command()).articles.status(article_id)
+        build_services(settings_for_command()).articles.status(article_id)
         if is_article_id(article_id)
         else None
     )
