@@ -12,7 +12,8 @@ from config.celery import message_priority
 from config.settings import Settings, redact
 from pipeline.domain.errors import BrokerUnavailable
 from pipeline.domain.states import Step
-from pipeline.store.articles import Accepted, ArticleStore
+from pipeline.store.articles import Accepted
+from pipeline.store.sweep import SweepQueries
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ class Dispatcher:
         except BROKER_ERRORS as exc:
             raise BrokerUnavailable(f"broker unreachable: {type(exc).__name__}") from None
 
-    def send_accepted(self, articles: ArticleStore, accepted: Accepted, urgent: bool) -> bool:
+    def send_accepted(self, articles: SweepQueries, accepted: Accepted, urgent: bool) -> bool:
         """After the ingest commit; if the broker is away the outbox row waits for the sweeper."""
         try:
             self.send(Step.VALIDATE, accepted.id, accepted.version, urgent)

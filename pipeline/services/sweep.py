@@ -16,9 +16,9 @@ from pipeline.domain.states import Step
 from pipeline.services.doorbell import Doorbell
 from pipeline.services.listings import SiteListings
 from pipeline.services.publishing import Publisher
-from pipeline.store.articles import ArticleStore
 from pipeline.store.database import utcnow
 from pipeline.store.reports import ReportStore
+from pipeline.store.sweep import SweepQueries
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ class Swept:
 class Sweeper:
     def __init__(
         self,
-        articles: ArticleStore,
+        articles: SweepQueries,
         reports: ReportStore,
         publisher: Publisher,
         listings: SiteListings,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pipeline.domain.models import SiteInfo, article_json_path, article_path
 from pipeline.domain.outputs import HTML, JSON, Output
 from pipeline.render.pages import render_gone
-from pipeline.store.articles import ArticleStore
+from pipeline.store.takedown import TakedownQueries
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,7 @@ class TakenDown:
 
 
 class Takedowns:
-    def __init__(self, articles: ArticleStore, site: SiteInfo) -> None:
+    def __init__(self, articles: TakedownQueries, site: SiteInfo) -> None:
         self.articles = articles
         self.site = site
 

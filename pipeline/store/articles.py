@@ -6,7 +6,7 @@ import functools
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import Engine, bindparam, insert, select, update
+from sqlalchemy import Engine, bindparam, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from pipeline.domain.models import CleanArticle, Section, SourceLink, Submission, Tag
@@ -129,16 +129,6 @@ class ArticleStore(SweepQueries, ViewQueries, TakedownQueries):
                 },
             ).scalar_one()
         return Accepted(int(article_id), int(version), Status.RECEIVED, int(outbox_id))
-
-    def mark_dispatched(self, outbox_ids: list[int]) -> None:
-        if not outbox_ids:
-            return
-        with transaction(self.engine) as db:
-            db.execute(
-                update(outbox)
-                .where(outbox.c.id.in_(outbox_ids), outbox.c.dispatched_at.is_(None))
-                .values(dispatched_at=utcnow())
-            )
 
     # -- steps --------------------------------------------------------------------------------
 

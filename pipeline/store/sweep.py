@@ -20,7 +20,20 @@ from pipeline.store.versions import compare_and_set
 
 
 class SweepQueries:
+    """The outbox and the versions in flight, as the sweeper, the dispatcher and replays see
+    them: what it takes to send again what the broker lost."""
+
     engine: Engine
+
+    def mark_dispatched(self, outbox_ids: list[int]) -> None:
+        if not outbox_ids:
+            return
+        with transaction(self.engine) as db:
+            db.execute(
+                update(outbox)
+                .where(outbox.c.id.in_(outbox_ids), outbox.c.dispatched_at.is_(None))
+                .values(dispatched_at=utcnow())
+            )
 
     def replay(self, article_id: int, version: int) -> Step | None:
         """Put a failed version back before the step that failed; returns that step."""
