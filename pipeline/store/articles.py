@@ -88,7 +88,9 @@ _NEW_OUTBOX = insert(outbox).returning(outbox.c.id)
 
 
 class ArticleStore(SweepQueries, ViewQueries, TakedownQueries):
-    """All reads and writes of articles; every write is one transaction."""
+    """The steps' reads and writes of article versions (accept, load, advance, fail); every
+    write is one transaction. It carries the sweep, view and takedown query families too, for
+    the CLI and the tests; each service is given, and typed against, only the family it uses."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
