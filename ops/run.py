@@ -18,6 +18,7 @@ from config.settings import Settings, get_settings
 from ops import supervisor
 from ops.commands import app, settings_for_command
 from ops.terminal import QuietTerminal
+from pipeline.domain.models import SITE_FEEDS
 from pipeline.services.runtime import build_services
 from pipeline.store.migrate import upgrade
 from pipeline.store.tokens import Role
@@ -166,8 +167,8 @@ def _demo(settings: Settings, base: str, article: Path) -> None:
         ("page", urls.get("page")),
         ("json", urls.get("json")),
         ("home", "/"),
-        ("rss", "/feeds/rss.xml"),
-        ("atom", "/feeds/atom.xml"),
+        ("rss", SITE_FEEDS["rss"]),
+        ("atom", SITE_FEEDS["atom"]),
         ("ticker", "/ticker.json"),
     ]:
         typer.echo(f"  {label:<7} {base}{path}")

@@ -201,6 +201,10 @@ class TickerEntry(BaseModel):
     breaking: bool = False
 
 
+SITE_FEEDS = {"rss": "/feeds/rss.xml", "atom": "/feeds/atom.xml", "json": "/feeds/feed.json"}
+"""The site-wide feeds' paths: every page links them, every rebuild writes them."""
+
+
 def article_path(article_id: int) -> str:
     return f"/news/{article_id}.html"
 

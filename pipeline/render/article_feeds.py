@@ -6,7 +6,7 @@ by `pipeline/render/feeds.py`: the same path the site's feeds take from stored e
 
 from __future__ import annotations
 
-from pipeline.domain.models import PublishedArticle, SiteInfo
+from pipeline.domain.models import SITE_FEEDS, PublishedArticle, SiteInfo
 from pipeline.render import feeds
 from pipeline.render.entries import DEFAULT_ENTRY_BYTES, listing_entry
 from pipeline.render.pages import absolute_url
@@ -23,7 +23,7 @@ def render_rss(
     articles: list[PublishedArticle],
     site: SiteInfo,
     title: str | None = None,
-    self_path: str = "/feeds/rss.xml",
+    self_path: str = SITE_FEEDS["rss"],
     max_entry_bytes: int = DEFAULT_ENTRY_BYTES,
 ) -> bytes:
     """RSS 2.0 with the full article in content:encoded, items in the order given."""
@@ -35,7 +35,7 @@ def render_atom(
     articles: list[PublishedArticle],
     site: SiteInfo,
     title: str | None = None,
-    self_path: str = "/feeds/atom.xml",
+    self_path: str = SITE_FEEDS["atom"],
     max_entry_bytes: int = DEFAULT_ENTRY_BYTES,
 ) -> bytes:
     """Atom with xml:lang="ar" on the feed and the full article as html content."""

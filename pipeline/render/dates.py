@@ -3,22 +3,19 @@ exact timestamps with their offset in `datetime` attributes, feeds and sitemaps.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from email.utils import format_datetime as rfc822
 from functools import cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 
+from pipeline.domain.moments import as_utc
+
 HUMAN_PATTERN = "EEEE d MMMM y، HH:mm"
 """الاثنين 7 ديسمبر 2026، 14:05: the weekday, day, month name, year and 24-hour time."""
 LOCALE = "ar"
 """CLDR's Arabic: month names as the Arab press at large writes them, Western digits."""
-
-
-def utc(moment: datetime) -> datetime:
-    """Naive datetimes from the store are UTC."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 @cache
@@ -29,7 +26,7 @@ def zone(name: str) -> ZoneInfo:
 def local(moment: datetime, timezone: str) -> datetime:
     """The moment in the readers' zone, to the second (HTML allows at most three fraction
     digits, and nobody needs them)."""
-    return utc(moment).astimezone(zone(timezone)).replace(microsecond=0)
+    return as_utc(moment).astimezone(zone(timezone)).replace(microsecond=0)
 
 
 def machine(moment: datetime, timezone: str = "UTC") -> str:
@@ -39,9 +36,9 @@ def machine(moment: datetime, timezone: str = "UTC") -> str:
 
 def human(moment: datetime, timezone: str) -> str:
     """How a reader says it: الاثنين 7 ديسمبر 2026، 14:05, in their own time zone."""
-    return format_datetime(utc(moment), HUMAN_PATTERN, tzinfo=zone(timezone), locale=LOCALE)
+    return format_datetime(as_utc(moment), HUMAN_PATTERN, tzinfo=zone(timezone), locale=LOCALE)
 
 
 def rss_date(moment: datetime) -> str:
     """RFC 822 as RSS wants it, with a numeric offset: Mon, 07 Dec 2026 13:05:00 +0000."""
-    return rfc822(utc(moment).replace(microsecond=0))
+    return rfc822(as_utc(moment).replace(microsecond=0))

@@ -6,9 +6,9 @@ listing is later joined from stored fragments instead of re-rendering its N arti
 
 from __future__ import annotations
 
+from pipeline.domain.markup import plain_text
 from pipeline.domain.models import ListingEntry, PublishedArticle, SiteInfo
 from pipeline.render.pages import (
-    plain_text,
     render_card,
     render_entry_html,
     render_entry_summary,
@@ -24,7 +24,7 @@ fifty long articles cannot make a feed of tens of megabytes."""
 
 def summary_of(article: PublishedArticle) -> str:
     """The first paragraph's words, cut at a word near 300 characters."""
-    text = " ".join(plain_text(article.paragraphs[0]).split()) if article.paragraphs else ""
+    text = plain_text(article.paragraphs[0]) if article.paragraphs else ""
     if len(text) > SUMMARY_CHARS:
         text = text[:SUMMARY_CHARS].rsplit(" ", 1)[0].rstrip() + "…"
     return text or " ".join(article.title.split())

@@ -15,7 +15,9 @@ from urllib.parse import urlsplit
 from xml.sax.saxutils import escape, quoteattr
 
 from pipeline.domain.models import Image, ListingEntry, SiteInfo
+from pipeline.domain.moments import as_utc
 from pipeline.render.dates import machine, rss_date
+from pipeline.render.json_text import html_safe
 
 LANGUAGE = "ar"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
@@ -24,9 +26,6 @@ GENERATOR = "nashr"
 
 _XML_INVALID = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_JSON_UNSAFE = str.maketrans(
-    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
-)
 
 
 def xml_text(text: str) -> str:
@@ -48,10 +47,6 @@ def _title(text: str) -> str:
     return _XML_INVALID.sub("", text).strip() or UNTITLED
 
 
-def utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def image_type(image: Image) -> str:
     """The media type an enclosure declares, from the URL's extension; JPEG when it has none
     (nashr never fetches the picture, so its bytes are not known either)."""
@@ -61,7 +56,7 @@ def image_type(image: Image) -> str:
 
 def last_update(entries: list[ListingEntry]) -> datetime:
     """Feed time follows the content, not the clock: an unchanged feed renders byte-identical."""
-    return max((utc(e.updated_at) for e in entries), default=_EPOCH)
+    return max((as_utc(e.updated_at) for e in entries), default=_EPOCH)
 
 
 def absolute(site: SiteInfo, path: str) -> str:
@@ -203,9 +198,7 @@ def json_feed(
     if site.websub_hub:
         document["hubs"] = [{"type": "WebSub", "url": site.websub_hub}]
     return (
-        json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":")).translate(
-            _JSON_UNSAFE
-        )
+        html_safe(json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":")))
         + "\n"
     )
 

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import html
 import json
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cache
 from typing import Any
 from urllib.parse import quote
 
-import nh3
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from pipeline.domain.markup import plain_text
 from pipeline.domain.models import (
     SECTION_LABELS,
     SECTION_NAMES,
+    SITE_FEEDS,
     Image,
     ListingEntry,
     PublishedArticle,
@@ -30,10 +30,11 @@ from pipeline.domain.models import (
     tag_feed_paths,
     tag_path,
 )
+from pipeline.domain.moments import as_utc
 from pipeline.render import dates
+from pipeline.render.json_text import html_safe
 from pipeline.render.ticker import TICKER_SLOT
 
-FEED_PATHS = {"rss": "/feeds/rss.xml", "atom": "/feeds/atom.xml", "json": "/feeds/feed.json"}
 DESCRIPTION_CHARS = 160
 """Search engines show about this much of a meta description."""
 REPORT_NOTICE = (
@@ -41,9 +42,6 @@ REPORT_NOTICE = (
 )
 
 _WEB_URL = re.compile(r"https?://[^\s/]", re.IGNORECASE)
-_JSON_UNSAFE = str.maketrans(
-    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
-)
 
 
 def safe_href(url: str) -> str:
@@ -65,17 +63,7 @@ def tag_href(slug: str) -> str:
 
 def iso_datetime(moment: datetime) -> str:
     """ISO 8601 with an offset; naive values are UTC as stored."""
-    return utc(moment).isoformat()
-
-
-def utc(moment: datetime) -> datetime:
-    """Naive datetimes from the store are UTC; feeds and JSON need the offset spelled out."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-
-
-def plain_text(fragment: str) -> str:
-    """JSON consumers and feed summaries want the words without the markup."""
-    return html.unescape(nh3.clean(fragment, tags=set()))
+    return as_utc(moment).isoformat()
 
 
 def visible_images(article: PublishedArticle) -> list[tuple[int, Image]]:
@@ -87,7 +75,7 @@ def dump_json(value: Any) -> str:
     """Stable JSON that stays inert even if a front end inlines it in a <script>. Compact: with
     an indent, Python's json leaves its C encoder for a slower one."""
     text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return text.translate(_JSON_UNSAFE)
+    return html_safe(text)
 
 
 def describe(text: str, limit: int = DESCRIPTION_CHARS) -> str:
@@ -115,7 +103,7 @@ def _environment() -> Environment:
     env.filters["machine_time"] = dates.machine
     env.filters["human_time"] = dates.human
     env.filters["section_href"] = section_path
-    env.globals["feed_paths"] = FEED_PATHS
+    env.globals["feed_paths"] = SITE_FEEDS
     env.globals["sections"] = [(name, SECTION_LABELS[name]) for name in SECTION_NAMES]
     env.globals["visible_images"] = visible_images
     env.globals["ticker_slot"] = Markup(TICKER_SLOT)

@@ -6,12 +6,14 @@ import json
 import re
 import unicodedata
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 
 from markupsafe import Markup
 
 from pipeline.domain.models import TickerEntry, article_path
+from pipeline.domain.moments import as_utc
+from pipeline.render.json_text import html_safe
 
 TICKER_SLOT = "<!--nashr:ticker-->"
 """Where a stored page takes the ticker: the headlines are put in as the page is served, so no
@@ -20,9 +22,6 @@ page ever keeps one that has changed or been taken down since it was written."""
 _WHITESPACE = re.compile(r"\s+")
 _TASHKEEL = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
 _LETTERS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه"})
-_JSON_UNSAFE = str.maketrans(
-    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
-)
 
 
 def _collapse(text: str) -> str:
@@ -36,11 +35,6 @@ def _headline_key(headline: str) -> str:
     text = "".join(ch for ch in text if unicodedata.category(ch) not in {"Cf", "Cc"})
     text = _TASHKEEL.sub("", text).translate(_LETTERS).casefold()
     return _collapse(text)
-
-
-def _utc(moment: datetime) -> datetime:
-    """Naive datetimes come from SQLite as UTC; aware and naive ones must still compare."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 class Headline(Protocol):
@@ -65,7 +59,7 @@ def build_ticker(
     newest_first = (
         list(candidates)
         if listed_order
-        else sorted(candidates, key=lambda a: _utc(a.published_at), reverse=True)
+        else sorted(candidates, key=lambda a: as_utc(a.published_at), reverse=True)
     )
     ordered = sorted(newest_first, key=lambda a: not a.breaking)
     entries: list[TickerEntry] = []
@@ -99,12 +93,12 @@ def render_ticker_json(entries: list[TickerEntry]) -> str:
             "id": entry.id,
             "headline": entry.headline,
             "url": article_path(entry.id),
-            "published_at": _utc(entry.published_at).isoformat(),
+            "published_at": as_utc(entry.published_at).isoformat(),
             "breaking": entry.breaking,
         }
         for entry in entries
     ]
-    return json.dumps(rows, ensure_ascii=False, sort_keys=True).translate(_JSON_UNSAFE)
+    return html_safe(json.dumps(rows, ensure_ascii=False, sort_keys=True))
 
 
 def _local_href(url: str) -> str:

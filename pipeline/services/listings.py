@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from pipeline.domain.errors import TransientError
-from pipeline.domain.models import ListingEntry, SiteInfo, archive_path, article_path
+from pipeline.domain.models import SITE_FEEDS, ListingEntry, SiteInfo, archive_path, article_path
+from pipeline.domain.moments import as_utc
 from pipeline.domain.outputs import ATOM, HTML, JSON, JSON_FEED, RSS, Output
 from pipeline.render import feeds, ticker
 from pipeline.render.pages import render_home
@@ -27,7 +28,6 @@ from pipeline.store.output_failures import OutputFailures
 
 log = logging.getLogger(__name__)
 
-SITE_FEEDS = {"rss": "/feeds/rss.xml", "atom": "/feeds/atom.xml", "json": "/feeds/feed.json"}
 TICKER_FRAGMENT = "/ticker.html"
 TICKER_JSON = "/ticker.json"
 HOME = "/index.html"
@@ -144,11 +144,7 @@ class SiteListings:
         if max_age is None:
             return entries
         since = datetime.now(UTC) - max_age
-        return [e for e in entries if _aware(e.updated_at) >= since]
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+        return [e for e in entries if as_utc(e.updated_at) >= since]
 
 
 def record_damaged(failures: OutputFailures, articles: list[int]) -> None:

@@ -11,13 +11,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from pipeline.domain.models import Image, ListingEntry, PublishedArticle, SiteInfo
+from pipeline.domain.moments import as_utc
 from pipeline.domain.outputs import HTML, JSON, Output
 from pipeline.domain.search import SearchDocument
 from pipeline.enrich.search_terms import SearchAnalyser
 from pipeline.render.entries import DEFAULT_ENTRY_BYTES, listing_entry
 from pipeline.render.pages import render_article_json, render_article_page
 from pipeline.store.publishing import PublishStore
-from pipeline.store.records import VersionRecord, aware
+from pipeline.store.records import VersionRecord
 
 
 def article_for(
@@ -71,7 +72,7 @@ class Publisher:
         """Make this version the live one, with its page, JSON and listing entry; False when
         another run got there first."""
         now = datetime.now(UTC)
-        first = aware(record.first_published_at) if record.first_published_at else now
+        first = as_utc(record.first_published_at) if record.first_published_at else now
         article = article_for(record, self._hidden(record), first, now)
         return self.store.publish(
             record, first, self._outputs(article), self._entry(article), self._document(article)
@@ -82,8 +83,8 @@ class Publisher:
         record = self.store.live_record(article_id)
         if record is None or record.first_published_at is None:
             return None
-        updated = aware(record.published_at or record.updated_at)
-        first = aware(record.first_published_at)
+        updated = as_utc(record.published_at or record.updated_at)
+        first = as_utc(record.first_published_at)
         return record, article_for(record, self._hidden(record), first, updated)
 
     def republish(self, article_id: int) -> bool:

@@ -34,11 +34,11 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from pipeline.domain.models import ListingEntry
+from pipeline.domain.moments import as_utc
 from pipeline.domain.outputs import Output
 from pipeline.store import rebuilds
 from pipeline.store.database import reading, transaction, utcnow
 from pipeline.store.outputs import put_each
-from pipeline.store.records import aware
 from pipeline.store.schema import article_tags, metadata
 from pipeline.store.versions import left_waiting, mark_live, waiting_to_go_live
 
@@ -163,7 +163,7 @@ def _entry(m: Any) -> ListingEntry:
             **m["entry"],
             "card_html": m["card_html"],
             "entry_html": m["entry_html"],
-            "rendered_at": aware(m["rendered_at"]),
+            "rendered_at": as_utc(m["rendered_at"]),
         }
     )
 

@@ -14,9 +14,9 @@ from datetime import datetime
 from sqlalchemy import Column, DateTime, Engine, Integer, String, Table, Text, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from pipeline.domain.moments import as_utc
 from pipeline.store.database import reading, transaction, utcnow
 from pipeline.store.outputs import outputs
-from pipeline.store.records import aware
 from pipeline.store.schema import metadata
 
 MAX_ERROR_CHARS = 2000
@@ -97,6 +97,6 @@ class OutputFailures:
                 .limit(limit)
             ).all()
         return [
-            OutputFailure(r.path, r.article_id, r.error, aware(r.failed_at), r.attempts)
+            OutputFailure(r.path, r.article_id, r.error, as_utc(r.failed_at), r.attempts)
             for r in rows
         ]

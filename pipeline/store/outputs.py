@@ -29,9 +29,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DatabaseError, OperationalError
 
+from pipeline.domain.moments import as_utc
 from pipeline.domain.outputs import Output
 from pipeline.store.database import reading, utcnow
-from pipeline.store.records import aware
 from pipeline.store.schema import metadata
 
 MAX_PATH = 400
@@ -134,7 +134,7 @@ class OutputStore:
                 status=row.status,
                 etag=row.etag,
                 ticker_slot=bool(row.ticker_slot),
-                updated_at=aware(row.updated_at),
+                updated_at=as_utc(row.updated_at),
             )
             for row in rows
         }

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pipeline.domain.models import CleanArticle, Section, SourceLink, Submission, Tag
+from pipeline.domain.moments import as_utc
 from pipeline.domain.states import Status, Step
 
 
@@ -86,7 +87,7 @@ class ArticleStatus:
                 for e in self.steps
             ],
             "reasons": self.reasons,
-            "publish_at": aware(self.publish_at).isoformat() if self.publish_at else None,
+            "publish_at": as_utc(self.publish_at).isoformat() if self.publish_at else None,
             **enrichment_json(self.section, self.tags),
         }
 
@@ -100,10 +101,6 @@ class Pending:
     step: Step
     outbox_id: int | None = None
     urgent: bool = False
-
-
-def aware(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 def enrichment_json(section: Section | None, tags: list[Tag]) -> dict[str, Any]:

@@ -6,9 +6,10 @@ from sqlalchemy import Engine, func, select
 
 from pipeline.domain.errors import TransientError
 from pipeline.domain.models import Section, Tag
+from pipeline.domain.moments import as_utc
 from pipeline.domain.states import Status
 from pipeline.store.database import reading
-from pipeline.store.records import ArticleStatus, StepEvent, aware
+from pipeline.store.records import ArticleStatus, StepEvent
 from pipeline.store.schema import (
     IS_CURRENT_VERSION,
     article_versions,
@@ -82,7 +83,7 @@ class ViewQueries:
             version=head.current_version,
             status=Status(row.status),
             reasons=list(row.reasons or []),
-            steps=[StepEvent(e.step, e.state, aware(e.at), e.error, e.worker) for e in events],
+            steps=[StepEvent(e.step, e.state, as_utc(e.at), e.error, e.worker) for e in events],
             live_version=head.live_version,
             tags=[Tag.model_validate(t) for t in row.tags or []],
             section=Section.model_validate(row.section) if row.section else None,
