@@ -67,6 +67,20 @@ def _healthy(base: str, process: subprocess.Popen[str], log: Path) -> bool:
         return False
 
 
+def _serving_with_its_children(
+    process: subprocess.Popen[str], base: str, log: Path
+) -> dict[int, str]:
+    """Wait until `nashr up` answers /health and runs its API, worker and beat; those processes."""
+    wait_until(lambda: _healthy(base, process, log), 90, "nashr up to answer /health")
+
+    def three_children() -> dict[int, str] | None:
+        found = descendants(process.pid)
+        return found if len(found) >= 3 else None
+
+    found: dict[int, str] = wait_until(three_children, 30, "the API, worker and beat processes")
+    return found
+
+
 def test_up_serves_submit_publishes_and_ctrl_c_stops_everything(
     data_dir: Path, nashr_up: tuple[subprocess.Popen[str], str, Path]
 ) -> None:
@@ -74,17 +88,7 @@ def test_up_serves_submit_publishes_and_ctrl_c_stops_everything(
     token = create_token(data_dir, "desk")
 
     # Given `nashr up` answering on its port with an API, a worker and beat under it
-    wait_until(lambda: _healthy(base, process, log), 90, "nashr up to answer /health")
-
-    def three_children() -> dict[int, str] | None:
-        found = descendants(process.pid)
-        return found if len(found) >= 3 else None
-
-    children = wait_until(
-        three_children,
-        30,
-        "the API, worker and beat processes",
-    )
+    children = _serving_with_its_children(process, base, log)
 
     # When an editor submits the seed article with `nashr submit`
     result = nashr(data_dir, "submit", str(SEED_FILE), NASHR_TOKEN=token, NASHR_API_URL=base)
@@ -157,17 +161,7 @@ def test_a_killed_nashr_up_takes_its_children_with_it(
 ) -> None:
     # Given `nashr up` running with its API, worker and beat
     process, base, log = nashr_up
-    wait_until(lambda: _healthy(base, process, log), 90, "nashr up to answer /health")
-
-    def three_children() -> dict[int, str] | None:
-        found = descendants(process.pid)
-        return found if len(found) >= 3 else None
-
-    children = wait_until(
-        three_children,
-        30,
-        "the API, worker and beat processes",
-    )
+    children = _serving_with_its_children(process, base, log)
 
     # When its whole process group is killed with SIGKILL (no chance to stop anything)
     os.killpg(process.pid, signal.SIGKILL)
