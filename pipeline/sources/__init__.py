@@ -1,0 +1,1 @@
+"""Other outlets' feeds: fetching them politely and safely, and reading their items."""
