@@ -29,6 +29,9 @@ def is_article_id(value: int) -> bool:
     return 0 < value <= MAX_ARTICLE_ID
 
 
+SectionName = Literal["politics", "economy", "sport", "culture", "technology", "society", "general"]
+
+
 class ImageIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -55,8 +58,12 @@ class Submission(BaseModel):
     language: Literal["ar"] = "ar"
     publish_at: AwareDatetime | None = None
     """Embargo: not shown anywhere before this moment (with its UTC offset, e.g. `+01:00`)."""
+    section: SectionName | None = None
+    """The section to file it under, instead of the one the enrich step would guess."""
+    source_published_at: AwareDatetime | None = None
+    """When the source published it (a feed item's own time): shown beside nashr's."""
 
-    @field_validator("publish_at", mode="before")
+    @field_validator("publish_at", "source_published_at", mode="before")
     @classmethod
     def _moment_as_text(cls, value: object) -> object:
         """An ISO 8601 string only: a bare number could be seconds or milliseconds."""
@@ -85,9 +92,11 @@ class CleanArticle(BaseModel):
     breaking: bool = False
     publish_at: datetime | None = None
     """In UTC; the `source` step holds the version in `scheduled` until then."""
+    section: SectionName | None = None
+    source_published_at: datetime | None = None
+    """In UTC."""
 
 
-SectionName = Literal["politics", "economy", "sport", "culture", "technology", "society", "general"]
 SECTION_LABELS: dict[str, str] = {
     "politics": "سياسة",
     "economy": "اقتصاد",
@@ -154,6 +163,8 @@ class PublishedArticle(BaseModel):
     published_at: datetime
     """First publication; never changes, so feed order and GUIDs stay put."""
     updated_at: datetime
+    source_published_at: datetime | None = None
+    """When the source published it (an aggregated item), shown beside nashr's time."""
 
     @property
     def path(self) -> str:

@@ -12,6 +12,7 @@ from pipeline.domain.markup import (
     strip_controls,
 )
 from pipeline.domain.models import CleanArticle, Image, ImageIn, Submission
+from pipeline.domain.moments import as_utc
 from pipeline.domain.source import http_url_problem, internal_host_problem
 
 MAX_TITLE_CHARS = 200
@@ -43,6 +44,9 @@ def validate(
     images = _images(submission.images, reasons)
     category = plain_text(submission.category) if submission.category is not None else None
     publish_at = _publish_at(submission.publish_at, now or datetime.now(UTC), reasons)
+    source_published_at = _source_published_at(
+        submission.source_published_at, now or datetime.now(UTC), reasons
+    )
     if reasons:
         raise ArticleRejected(reasons)
     return CleanArticle(
@@ -55,6 +59,8 @@ def validate(
         images=images,
         breaking=submission.breaking,
         publish_at=publish_at,
+        section=submission.section,
+        source_published_at=source_published_at,
     )
 
 
@@ -70,6 +76,19 @@ def _publish_at(wanted: datetime | None, now: datetime, reasons: list[str]) -> d
     except OverflowError:  # year 1 with a positive offset: long past
         return None
     return moment if moment > now else None
+
+
+def _source_published_at(
+    given: datetime | None, now: datetime, reasons: list[str]
+) -> datetime | None:
+    """The source's own publication time, in UTC; a day or more ahead of now is a wrong clock
+    or a wrong zone, not news."""
+    if given is None:
+        return None
+    moment = as_utc(given)
+    if moment > now + timedelta(days=1):
+        reasons.append("source_published_at: is more than a day in the future")
+    return moment
 
 
 def validate_text(

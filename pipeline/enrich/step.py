@@ -87,10 +87,13 @@ def enrich(
         for tag in extract_tags(article, models.terms, taken=places)
         if tag.slug not in place_slugs
     ]
-    guess = classify(
-        article.title, article.paragraphs, models.sections, threshold=section_threshold
-    )
-    section = Section.model_validate(
-        {"name": guess.section, "confidence": round(guess.confidence, 4)}
-    )
+    if article.section is not None:  # the editor's (or the source's) choice
+        section = Section(name=article.section, confidence=1.0)
+    else:
+        guess = classify(
+            article.title, article.paragraphs, models.sections, threshold=section_threshold
+        )
+        section = Section.model_validate(
+            {"name": guess.section, "confidence": round(guess.confidence, 4)}
+        )
     return Enrichment(section=section, tags=tags, places=places)

@@ -327,5 +327,8 @@ def render_article_json(article: PublishedArticle, site: SiteInfo) -> str:
         ),
         "published_at": iso_datetime(article.published_at),
         "updated_at": iso_datetime(article.updated_at),
+        "source_published_at": (
+            iso_datetime(article.source_published_at) if article.source_published_at else None
+        ),
     }
     return dump_json(document) + "\n"

@@ -45,6 +45,7 @@ def article_for(
         category=content.category,
         published_at=first_published_at,
         updated_at=updated_at,
+        source_published_at=content.source_published_at,
     )
 
 
