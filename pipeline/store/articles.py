@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import functools
+from datetime import datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import Engine, bindparam, insert, select
+from sqlalchemy import Connection, Engine, bindparam, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from pipeline.domain.models import CleanArticle, Section, SourceLink, Submission, Tag
@@ -87,6 +88,41 @@ _NEW_VERSION = insert(article_versions)
 _NEW_OUTBOX = insert(outbox).returning(outbox.c.id)
 
 
+def accept_in(db: Connection, submission: Submission, now: datetime) -> Accepted:
+    """A new version of `submission` and its outbox row, in the caller's transaction: the
+    sources service commits an item's record with them, so each is submitted once."""
+    payload = submission.model_dump(mode="json")
+    # one statement claims the article (new, or the one with this external id) and its next
+    # version number; the row lock it takes orders concurrent submissions
+    article_id, version = db.execute(
+        _claim_statement(db.dialect.name),
+        {"given_id": submission.external_id, "now": now},
+    ).one()
+    db.execute(
+        _NEW_VERSION,
+        {
+            "article_id": article_id,
+            "version": version,
+            "status": Status.RECEIVED.value,
+            "submission": payload,
+            "breaking": submission.breaking,
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
+    record_event(db, article_id, version, "ingest", "done", now)
+    outbox_id = db.execute(
+        _NEW_OUTBOX,
+        {
+            "article_id": article_id,
+            "version": version,
+            "step": Step.VALIDATE.value,
+            "created_at": now,
+        },
+    ).scalar_one()
+    return Accepted(int(article_id), int(version), Status.RECEIVED, int(outbox_id))
+
+
 class ArticleStore(SweepQueries, ViewQueries, TakedownQueries):
     """The steps' reads and writes of article versions (accept, load, advance, fail); every
     write is one transaction. It carries the sweep, view and takedown query families too, for
@@ -99,38 +135,8 @@ class ArticleStore(SweepQueries, ViewQueries, TakedownQueries):
 
     def accept(self, submission: Submission) -> Accepted:
         """Store a new version and its outbox row together: both or neither."""
-        now = utcnow()
-        payload = submission.model_dump(mode="json")
         with transaction(self.engine) as db:
-            # one statement claims the article (new, or the one with this external id) and
-            # its next version number; the row lock it takes orders concurrent submissions
-            article_id, version = db.execute(
-                _claim_statement(db.dialect.name),
-                {"given_id": submission.external_id, "now": now},
-            ).one()
-            db.execute(
-                _NEW_VERSION,
-                {
-                    "article_id": article_id,
-                    "version": version,
-                    "status": Status.RECEIVED.value,
-                    "submission": payload,
-                    "breaking": submission.breaking,
-                    "created_at": now,
-                    "updated_at": now,
-                },
-            )
-            record_event(db, article_id, version, "ingest", "done", now)
-            outbox_id = db.execute(
-                _NEW_OUTBOX,
-                {
-                    "article_id": article_id,
-                    "version": version,
-                    "step": Step.VALIDATE.value,
-                    "created_at": now,
-                },
-            ).scalar_one()
-        return Accepted(int(article_id), int(version), Status.RECEIVED, int(outbox_id))
+            return accept_in(db, submission, utcnow())
 
     # -- steps --------------------------------------------------------------------------------
 

@@ -1,0 +1,157 @@
+"""Items seen in sources, each kept once, and each submitted with its record in one transaction.
+
+An item is found by (source, GUID) or, failing that, by its normalised link (one story in two
+feeds of one outlet). A new item's row and its article version (with the outbox row) commit
+together: a fetch killed between two items has submitted each item it recorded and recorded
+each item it submitted. Unique keys make two fetches racing on one item submit it once; a
+changed item moves its content hash by compare-and-set, so it becomes one new version.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ColumnElement, Engine, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from pipeline.domain.models import Submission
+from pipeline.store.articles import Accepted, accept_in
+from pipeline.store.database import reading, transaction, utcnow
+from pipeline.store.source_tables import source_items
+
+
+class ItemState(StrEnum):
+    PUBLISHED = "published"
+    BASELINE = "baseline"
+    """On the feed before the source's first fetch (or dated before it): not back-filled."""
+    CANCELED = "canceled"
+    SKIPPED = "skipped"
+    """Nothing publishable in it (no text): kept so it is not read again."""
+
+
+@dataclass(frozen=True)
+class SeenItem:
+    id: int
+    source: str
+    external_id: str
+    article_id: int | None
+    content_hash: str
+    state: ItemState
+
+
+@dataclass(frozen=True)
+class ItemKeys:
+    source: str
+    guid_key: str
+    link_key: str | None
+    external_id: str
+    content_hash: str
+    published_at: datetime | None
+
+
+class SourceItems:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def find(self, source: str, guid_key: str, link_key: str | None) -> SeenItem | None:
+        condition: ColumnElement[bool] = (source_items.c.source == source) & (
+            source_items.c.guid_key == guid_key
+        )
+        if link_key is not None:
+            condition = or_(condition, source_items.c.link_key == link_key)
+        with reading(self.engine) as db:
+            rows = db.execute(select(source_items).where(condition)).all()
+        if not rows:
+            return None
+        # the source's own row first, then the one found through the link
+        row = sorted(rows, key=lambda r: r.source != source or r.guid_key != guid_key)[0]
+        return SeenItem(
+            id=int(row.id),
+            source=row.source,
+            external_id=row.external_id,
+            article_id=row.article_id,
+            content_hash=row.content_hash,
+            state=ItemState(row.state),
+        )
+
+    def record(self, keys: ItemKeys, state: ItemState) -> bool:
+        """An item kept without an article (baseline, canceled, skipped); False when another
+        fetch recorded it first."""
+        try:
+            with transaction(self.engine) as db:
+                db.execute(insert(source_items).values(_row(keys, state, None, utcnow())))
+        except IntegrityError:
+            return False
+        return True
+
+    def submit_new(self, keys: ItemKeys, submission: Submission) -> Accepted | None:
+        """The item's row and its first version, both or neither; None when another fetch
+        took the item first."""
+        now = utcnow()
+        try:
+            with transaction(self.engine) as db:
+                accepted = accept_in(db, submission, now)
+                db.execute(
+                    insert(source_items).values(_row(keys, ItemState.PUBLISHED, accepted.id, now))
+                )
+        except IntegrityError:
+            return None
+        return accepted
+
+    def submit_change(
+        self, item: SeenItem, new_hash: str, submission: Submission
+    ) -> Accepted | None:
+        """A new version of the item's article, if its hash is still the one read."""
+        now = utcnow()
+        with transaction(self.engine) as db:
+            moved = db.execute(
+                update(source_items)
+                .where(
+                    source_items.c.id == item.id, source_items.c.content_hash == item.content_hash
+                )
+                .values(content_hash=new_hash, last_seen_at=now, state=ItemState.PUBLISHED.value)
+            ).rowcount
+            if moved != 1:
+                return None
+            accepted = accept_in(db, submission, now)
+            if item.article_id is None:
+                db.execute(
+                    update(source_items)
+                    .where(source_items.c.id == item.id)
+                    .values(article_id=accepted.id)
+                )
+        return accepted
+
+    def note_change(self, item: SeenItem, new_hash: str, state: ItemState | None = None) -> bool:
+        """A change kept without publishing (a baseline item edited, an item canceled)."""
+        values: dict[str, object] = {"content_hash": new_hash, "last_seen_at": utcnow()}
+        if state is not None:
+            values["state"] = state.value
+        with transaction(self.engine) as db:
+            moved = db.execute(
+                update(source_items)
+                .where(
+                    source_items.c.id == item.id, source_items.c.content_hash == item.content_hash
+                )
+                .values(values)
+            ).rowcount
+        return moved == 1
+
+
+def _row(
+    keys: ItemKeys, state: ItemState, article_id: int | None, now: datetime
+) -> dict[str, object]:
+    return {
+        "source": keys.source,
+        "guid_key": keys.guid_key,
+        "link_key": keys.link_key,
+        "external_id": keys.external_id,
+        "article_id": article_id,
+        "content_hash": keys.content_hash,
+        "state": state.value,
+        "published_at": keys.published_at,
+        "first_seen_at": now,
+        "last_seen_at": now,
+    }
