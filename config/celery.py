@@ -6,7 +6,14 @@ from typing import Any
 
 from config.settings import Settings
 
-STEP_QUEUES = ("validate", "enrich", "source", "publish", "ticker", "schedule")
+PUBLISHING_QUEUES = ("validate", "enrich", "source", "publish", "ticker", "schedule")
+FETCH_QUEUE = "fetch"
+"""Pulling sources: its own queue (and, in `nashr up` and compose, its own worker), so a slow
+outlet never holds a pool process the publishing steps need."""
+STEP_QUEUES = (*PUBLISHING_QUEUES, FETCH_QUEUE)
+"""Every queue nashr declares; a worker started with no -Q consumes all of them."""
+FETCH_THREADS = 8
+"""A fetch waits on the network: the fetch worker runs this many at once, in threads."""
 MAX_PRIORITY = 9
 """RabbitMQ queues are declared with x-max-priority 9: breaking news goes ahead of the queue."""
 REDIS_PRIORITY_STEPS = [0, 3, 6, 9]

@@ -80,6 +80,12 @@ class Settings(BaseSettings):
     api_url: str | None = None
     """Where `nashr submit` finds the API; defaults to site_url."""
 
+    sources_allow_private: str = Field(default="", max_length=2000)
+    """Feeds on private, loopback or link-local addresses may be fetched: "" (none: the
+    default), "all", or a comma-separated list of networks such as `127.0.0.0/8`."""
+    sources_idle_hours: float = Field(default=24.0, gt=0, le=24 * 366)
+    """A source with no new item for this long is `idle` (shown, measured and alerted on)."""
+
     task_events: bool = True
     """Workers send Celery task events: /metrics' task figures and Flower's task list need them."""
 

@@ -26,6 +26,7 @@ from ingest.reports import router as reports_router
 from ingest.search import router as search_router
 from ingest.site import PublishedSite
 from ingest.site import router as site_router
+from ingest.sources import router as sources_router
 from pipeline.domain.models import Submission
 from pipeline.services.runtime import build_services
 from tasks.app import create_celery
@@ -82,6 +83,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(reports_router)
     app.include_router(search_router)
     app.include_router(ops_router)
+    app.include_router(sources_router)
     app.include_router(metrics_router)
 
     @app.get("/health")

@@ -21,6 +21,7 @@ from prometheus_client.registry import Collector
 from ingest.auth import Operator
 from ingest.errors import problem_responses
 from pipeline.domain.jobs import Action
+from pipeline.domain.sources import SourceState
 from pipeline.domain.states import Status
 from pipeline.services.runtime import Services
 from pipeline.store.database import utcnow
@@ -113,6 +114,7 @@ class _ReadAtScrape(Collector):
         stuck.add_metric([], self.metrics.operations.stuck(utcnow() - bound))
         yield stuck
         yield from self._jobs(services)
+        yield from _sources(services)
 
     def _jobs(self, services: Services) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         store = services.jobs.store
@@ -155,6 +157,47 @@ class _ReadAtScrape(Collector):
         yield last_ok
         yield paused
         yield interval
+
+
+def _sources(services: Services) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+    """Per source: its state (one series per state, 1 for the current one), its failures in a
+    row, its last good fetch, what it brought. Alerts fire on `failing` and on `idle`."""
+    sources = services.sources
+    now = utcnow()
+    state = GaugeMetricFamily(
+        "nashr_source_state",
+        "1 for a source's current state (ok, not_modified, failing, idle), 0 for the others.",
+        labels=["source", "state"],
+    )
+    failures = GaugeMetricFamily(
+        "nashr_source_failures", "Failed fetches in a row.", labels=["source"]
+    )
+    last_ok = GaugeMetricFamily(
+        "nashr_source_last_ok_timestamp_seconds",
+        "When a source's last good fetch (200 or 304) ended (0: never).",
+        labels=["source"],
+    )
+    paused = GaugeMetricFamily(
+        "nashr_source_paused", "1 while a source is paused.", labels=["source"]
+    )
+    seen = CounterMetricFamily(
+        "nashr_source_items_seen", "Distinct items seen in a source's feed.", labels=["source"]
+    )
+    published = CounterMetricFamily(
+        "nashr_source_articles_published",
+        "Articles a source's items became.",
+        labels=["source"],
+    )
+    for source in sources.store.all():
+        current = source.state(now, sources.rules.idle_after)
+        for each in SourceState:
+            state.add_metric([source.name, each.value], 1.0 if each is current else 0.0)
+        failures.add_metric([source.name], source.failures)
+        last_ok.add_metric([source.name], _epoch(source.last_ok_at) if source.last_ok_at else 0.0)
+        paused.add_metric([source.name], 1.0 if source.paused else 0.0)
+        seen.add_metric([source.name], source.items_seen)
+        published.add_metric([source.name], source.articles_published)
+    yield from (state, failures, last_ok, paused, seen, published)
 
 
 @router.get(

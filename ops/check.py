@@ -17,6 +17,7 @@ from config.celery import STEP_QUEUES
 from config.settings import Settings
 from ops.commands import app, settings_for_command
 from pipeline.domain.errors import NashrError
+from pipeline.domain.sources import SourceState
 from pipeline.services.jobs import BUILT_IN_SWEEP
 from pipeline.services.runtime import Services, build_services
 from pipeline.store.database import utcnow
@@ -84,12 +85,27 @@ def check_stuck(settings: Settings, services: Services) -> Outcome:
     return Outcome("stuck", True, f"no version stuck past {bound.total_seconds():.0f}s")
 
 
+def check_sources(settings: Settings, services: Services) -> Outcome:
+    """A failing or idle source is an import that stopped: named here, not left to be found."""
+    states = services.sources.states()
+    paused = {s.name for s in services.sources.store.all() if s.paused}
+    wrong = [
+        f"{name} is {state.value}"
+        for name, state in sorted(states.items())
+        if name not in paused and state in (SourceState.FAILING, SourceState.IDLE)
+    ]
+    if wrong:
+        return Outcome("sources", False, "; ".join(wrong))
+    return Outcome("sources", True, f"{len(states) - len(paused)} active source(s) fetch well")
+
+
 CHECKS: dict[str, Callable[[Settings, Services], Outcome]] = {
     "database": check_database,
     "broker": check_broker,
     "consumers": check_consumers,
     "sweeper": check_sweeper,
     "stuck": check_stuck,
+    "sources": check_sources,
 }
 
 
@@ -100,8 +116,9 @@ def check(
         typer.Option("--only", help=f"Run only these checks: {', '.join(CHECKS)}."),
     ] = None,
 ) -> None:
-    """Exit 0 when the database and broker answer, every step queue has a consumer, the
-    sweeper ran within 3 intervals and no version is stuck past the bound; 1 otherwise."""
+    """Exit 0 when the database and broker answer, every queue has a consumer, the sweeper
+    ran within 3 intervals, no version is stuck past the bound and no active source is failing
+    or idle; 1 otherwise."""
     chosen = only or list(CHECKS)
     unknown = [name for name in chosen if name not in CHECKS]
     if unknown:
@@ -115,7 +132,7 @@ def check(
     failed = 0
     database_down = False
     for name in chosen:
-        if name in ("sweeper", "stuck") and database_down:
+        if name in ("sweeper", "stuck", "sources") and database_down:
             outcome = Outcome(name, False, "not checked: the database does not answer")
         else:
             try:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import typer
 
-from ops import articles, check, jobs, run, tokens, watching  # noqa: F401  (each registers its commands)
+from ops import (  # noqa: F401  (each registers its commands)
+    articles,
+    check,
+    jobs,
+    run,
+    sources,
+    tokens,
+    watching,
+)
 from ops.commands import app
 from pipeline.domain.errors import NashrError, TransientError
 

@@ -13,7 +13,7 @@ from typing import Annotated
 import httpx
 import typer
 
-from config.celery import STEP_QUEUES
+from config.celery import FETCH_QUEUE, PUBLISHING_QUEUES, STEP_QUEUES
 from config.settings import Settings, get_settings
 from ops import supervisor
 from ops.commands import app, settings_for_command
@@ -71,7 +71,8 @@ def up(
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
     for name, command in (
-        ("worker", supervisor.worker_command(settings)),
+        ("worker", supervisor.worker_command(settings, PUBLISHING_QUEUES)),
+        ("fetcher", supervisor.worker_command(settings, (FETCH_QUEUE,))),
         ("beat", supervisor.beat_command(settings)),
         ("api", supervisor.api_command(host, port)),
     ):

@@ -15,16 +15,24 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import IO
 
-from config.celery import STEP_QUEUES
+from config.celery import FETCH_QUEUE, FETCH_THREADS, STEP_QUEUES
 from config.settings import Settings
 
 
 def worker_command(settings: Settings, queues: Sequence[str] = STEP_QUEUES) -> list[str]:
+    """A worker for `queues`; one for the fetch queue alone waits on the network, not the
+    CPU, so it runs its fetches in threads."""
+    fetching = tuple(queues) == (FETCH_QUEUE,)
+    pool = (
+        ["-P", "threads", "-c", str(FETCH_THREADS)]
+        if fetching
+        else ["-c", str(settings.worker_concurrency)]
+    )
     return [
         sys.executable, "-m", "celery", "-A", "tasks.worker", "worker",
         "-Q", ",".join(settings.queue(q) for q in queues),
-        "-c", str(settings.worker_concurrency),
-        "-n", f"nashr-{os.getpid()}@%h",
+        *pool,
+        "-n", f"nashr-{'fetch-' if fetching else ''}{os.getpid()}@%h",
         "--without-gossip", "--without-mingle", "-l", settings.log_level,
     ]  # fmt: skip
 

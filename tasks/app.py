@@ -5,10 +5,11 @@ from __future__ import annotations
 from celery import Celery
 from kombu.entity import Exchange, Queue
 
-from config.celery import MAX_PRIORITY, STEP_QUEUES, celery_config
+from config.celery import FETCH_QUEUE, MAX_PRIORITY, STEP_QUEUES, celery_config
 from config.settings import Settings
+from tasks.dispatch import FETCH_TASK
 
-TASK_MODULES = ["tasks.steps", "tasks.jobs", "tasks.log_context"]
+TASK_MODULES = ["tasks.steps", "tasks.jobs", "tasks.sources", "tasks.log_context"]
 
 
 def create_celery(settings: Settings) -> Celery:
@@ -31,7 +32,7 @@ def create_celery(settings: Settings) -> Celery:
         {
             f"nashr.{name}": {"queue": settings.queue(name), "routing_key": settings.queue(name)}
             for name in STEP_QUEUES
-            if name != "schedule"
+            if name not in ("schedule", FETCH_QUEUE)
         }
         | {
             f"nashr.{job}": {
@@ -39,6 +40,12 @@ def create_celery(settings: Settings) -> Celery:
                 "routing_key": settings.queue("schedule"),
             }
             for job in ("sweep", "refresh", "job")
+        }
+        | {
+            FETCH_TASK: {
+                "queue": settings.queue(FETCH_QUEUE),
+                "routing_key": settings.queue(FETCH_QUEUE),
+            }
         }
         | {
             # the listing rebuild makes versions live: it goes with the ticker step

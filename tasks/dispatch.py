@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from celery import Celery
 from kombu.exceptions import KombuError, OperationalError
 
-from config.celery import message_priority
+from config.celery import FETCH_QUEUE, message_priority
 from config.settings import Settings, redact
 from pipeline.domain.errors import BrokerUnavailable
 from pipeline.domain.states import Step
@@ -18,6 +18,7 @@ from pipeline.store.sweep import SweepQueries
 log = logging.getLogger(__name__)
 
 REBUILD_TASK = "nashr.rebuild"
+FETCH_TASK = "nashr.fetch"
 BROKER_ERRORS = (OperationalError, KombuError, OSError)
 
 
@@ -52,6 +53,14 @@ class Dispatcher:
                 countdown=delay if delay > 0 else None,
                 priority=message_priority(self.settings, urgent=True),
             )
+        except BROKER_ERRORS as exc:
+            raise BrokerUnavailable(f"broker unreachable: {type(exc).__name__}") from None
+
+    def send_fetch(self, fetch_id: int, source: str) -> None:
+        """A claimed fetch, to the fetch queue's workers."""
+        queue = self.settings.queue(FETCH_QUEUE)
+        try:
+            self.app.send_task(FETCH_TASK, args=[fetch_id, source], queue=queue, routing_key=queue)
         except BROKER_ERRORS as exc:
             raise BrokerUnavailable(f"broker unreachable: {type(exc).__name__}") from None
 

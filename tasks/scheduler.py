@@ -15,11 +15,11 @@ from typing import Any
 from celery.beat import Scheduler
 
 from config.settings import Settings, get_settings
-from pipeline.domain.errors import TransientError
+from pipeline.domain.errors import BrokerUnavailable, TransientError
 from pipeline.services.runtime import Services, build_services
 from pipeline.store.database import utcnow
 from pipeline.store.jobs import Claimed
-from tasks.dispatch import BROKER_ERRORS
+from tasks.dispatch import BROKER_ERRORS, Dispatcher
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,7 @@ class DatabaseScheduler(Scheduler):  # type: ignore[misc]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._services: Services | None = None
+        self._dispatcher: Dispatcher | None = None
         self._settings: Settings = get_settings()
         super().__init__(*args, **kwargs)
 
@@ -46,6 +47,12 @@ class DatabaseScheduler(Scheduler):  # type: ignore[misc]
             )
         except TransientError:
             log.warning("database unreachable: built-in jobs checked on the next tick")
+
+    @property
+    def dispatcher(self) -> Dispatcher:
+        if self._dispatcher is None:
+            self._dispatcher = Dispatcher(self.app, self._settings)
+        return self._dispatcher
 
     @property
     def services(self) -> Services:
@@ -70,7 +77,31 @@ class DatabaseScheduler(Scheduler):  # type: ignore[misc]
             return TICK_SECONDS * 4
         for run in claimed:
             self._send(run)
+        self._fetches()
         return TICK_SECONDS
+
+    def _fetches(self) -> None:
+        """Sources due a fetch, claimed as job runs are: once per slot, however many beats."""
+        try:
+            store = self.services.sources.store
+            now = utcnow()
+            claimed = store.claim_due(now)
+            claimed += store.lost_claims(now - RESEND_AFTER)
+            from tasks.sources import FETCH_TIME_LIMIT
+
+            store.abandon_running(now - timedelta(seconds=FETCH_TIME_LIMIT + 60))
+        except TransientError as exc:
+            log.warning("database unreachable: fetches wait", extra={"error": str(exc)})
+            return
+        except Exception:  # one bad tick must not stop the jobs
+            log.exception("claiming due fetches failed; trying again")
+            return
+        for fetch in claimed:
+            try:
+                self.dispatcher.send_fetch(fetch.fetch_id, fetch.source)
+            except BrokerUnavailable as exc:
+                # the fetch stays claimed: it is sent again once RESEND_AFTER has passed
+                log.warning("broker unreachable: fetch sent later", extra={"error": str(exc)})
 
     def _send(self, run: Claimed) -> None:
         queue = self._settings.queue("schedule")

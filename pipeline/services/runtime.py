@@ -8,6 +8,8 @@ import Celery.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
+from importlib.metadata import PackageNotFoundError, version
 
 from config.settings import Settings
 from pipeline.domain.models import SiteInfo
@@ -17,8 +19,10 @@ from pipeline.services.pages import ListingPages
 from pipeline.services.publishing import Publisher
 from pipeline.services.search import Search, search_analyser
 from pipeline.services.sitemaps import Sitemaps
+from pipeline.services.sources import SourceRules, Sources
 from pipeline.services.takedowns import Takedowns
 from pipeline.services.websub import HubNotifier
+from pipeline.sources.addresses import AddressPolicy
 from pipeline.store import ArticleStore, connect
 from pipeline.store.browse import BrowseStore
 from pipeline.store.bumps import BumpStore
@@ -29,6 +33,8 @@ from pipeline.store.outputs import OutputStore
 from pipeline.store.publishing import PublishStore
 from pipeline.store.reports import ReportStore
 from pipeline.store.search import SearchStore
+from pipeline.store.source_items import SourceItems
+from pipeline.store.sources import SourceStore
 from pipeline.store.tokens import TokenStore
 
 
@@ -48,6 +54,7 @@ class Services:
     takedowns: Takedowns
     search: Search
     jobs: Jobs
+    sources: Sources
 
     def close(self) -> None:
         self.articles.engine.dispose()
@@ -86,6 +93,14 @@ def build_services(settings: Settings, durable: bool = True) -> Services:
         hub,
         ticker_max_age=job_store.ticker_max_age,
     )
+    takedowns = Takedowns(articles, site)
+    sources = Sources(
+        SourceStore(engine),
+        SourceItems(engine),
+        takedowns,
+        articles,
+        source_rules(settings),
+    )
     return Services(
         settings=settings,
         site=site,
@@ -98,7 +113,23 @@ def build_services(settings: Settings, durable: bool = True) -> Services:
         listings=listings,
         pages=ListingPages(browse, failures, site, settings.tag_size),
         sitemaps=Sitemaps(browse, site),
-        takedowns=Takedowns(articles, site),
+        takedowns=takedowns,
         search=Search(SearchStore(engine)),
         jobs=Jobs(job_store, BumpStore(engine), publisher, listings),
+        sources=sources,
+    )
+
+
+def source_rules(settings: Settings) -> SourceRules:
+    """Fetching as the settings say: a User-Agent naming nashr and the site (so an outlet
+    knows who asks and where to complain), the addresses feeds may be on, the idle bound."""
+    try:
+        release = version("nashr")
+    except PackageNotFoundError:
+        release = "0"
+    return SourceRules(
+        user_agent=f"nashr/{release} (+{settings.site_url}/)",
+        policy=AddressPolicy.from_setting(settings.sources_allow_private),
+        idle_after=timedelta(hours=settings.sources_idle_hours),
+        max_body_bytes=settings.max_body_bytes,
     )
