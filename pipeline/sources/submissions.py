@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from pipeline.domain.markup import plain_text
 from pipeline.domain.models import MAX_IMAGES, ImageIn, Submission
-from pipeline.domain.source import http_url_problem
+from pipeline.domain.source import http_url_problem, internal_host_problem
 from pipeline.domain.sources import SourceSpec
 from pipeline.sources.items import FeedItem
 from pipeline.sources.links import normalise_link
@@ -81,9 +81,9 @@ def submission_for(
         section=spec.section,
         images=[
             ImageIn(url=image.url, caption=plain_text(image.caption)[:1000])
-            for image in item.images[:MAX_IMAGES]
-            if len(image.url) <= 2048
-        ],
+            for image in item.images
+            if _usable_image(image.url)
+        ][:MAX_IMAGES],
         external_id=external_id,
         source_published_at=min(published.astimezone(UTC), now) if published else None,
     )
@@ -133,6 +133,12 @@ def _fit(body: str, max_bytes: int) -> str:
             break
         kept.append(paragraph)
     return "\n\n".join(kept) or plain_text(body)[: max_bytes // 4]
+
+
+def _usable_image(url: str) -> bool:
+    """An image the validate step would refuse (not http(s), or on an internal address) is
+    left out, rather than costing readers the whole story."""
+    return len(url) <= 2048 and (http_url_problem(url) or internal_host_problem(url)) is None
 
 
 def _source_url(item: FeedItem, spec: SourceSpec) -> str:

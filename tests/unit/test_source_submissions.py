@@ -158,3 +158,15 @@ def test_the_same_item_fetched_again_has_the_same_hash() -> None:
     assert first is not None and again is not None
     assert content_hash(first) == content_hash(again)
     assert content_hash(first) != content_hash(first, canceled=True)
+
+
+def test_an_image_on_an_internal_address_is_left_out_not_the_story() -> None:
+    images = (
+        FeedImage("http://169.254.169.254/latest/meta-data/x.jpg"),
+        FeedImage("javascript:alert(1)"),
+        FeedImage("https://hespress.example/img/ok.jpg"),
+    )
+    submission = submission_for(_item(images=images), SPEC, "x", NOW)
+    assert submission is not None
+    assert [i.url for i in submission.images] == ["https://hespress.example/img/ok.jpg"]
+    validate(submission, now=NOW)
