@@ -40,7 +40,7 @@ def test_check_passes_on_a_healthy_deployment_then_names_a_queue_without_consume
     lines = healthy.stdout.splitlines()
     assert [line.split()[:2] for line in lines] == [
         ["ok", "database"], ["ok", "broker"], ["ok", "consumers"], ["ok", "sweeper"],
-        ["ok", "stuck"],
+        ["ok", "stuck"], ["ok", "sources"],
     ]  # fmt: skip
     # When the only worker stops
     worker = next(w for w in system.workers if w.args[0] == "worker")

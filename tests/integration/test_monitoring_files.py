@@ -63,7 +63,7 @@ def test_every_alert_names_an_exported_metric(exported: set[str]) -> None:
     names = {rule["alert"] for rule in rules}
     assert {
         "NashrQueueWithoutConsumer", "NashrQueueGrowing", "NashrFailedVersions",
-        "NashrSweeperSilent", "NashrJobMissedSlot",
+        "NashrSweeperSilent", "NashrJobMissedSlot", "NashrSourceFailing", "NashrSourceIdle",
     } <= names  # fmt: skip
     assert _unknown([rule["expr"] for rule in rules], exported) == []
 

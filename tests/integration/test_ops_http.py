@@ -67,7 +67,7 @@ def test_ops_queues_lists_every_step_queue_and_the_versions(api: Api) -> None:
     api.client.post("/articles", json=SEED_ARTICLE, headers=api.editor)
     found = api.client.get("/ops/queues", headers=api.operator).json()
     steps = [q["step"] for q in found["queues"]]
-    assert steps == ["validate", "enrich", "source", "publish", "ticker", "schedule"]
+    assert steps == ["validate", "enrich", "source", "publish", "ticker", "schedule", "fetch"]
     validate = found["queues"][0]
     assert set(validate) == {
         "step", "queue", "waiting", "unacked", "consumers", "rate_in", "rate_out", "oldest_waiting",

@@ -48,7 +48,7 @@ def test_queues_json_gives_every_figure_or_null(system: RunningSystem) -> None:
     report = wait_until(answered, 60, "a worker to answer")
     assert report["transport"] == "redis"
     queues = {q["step"]: q for q in report["queues"]}  # type: ignore[attr-defined]
-    for step in ("validate", "enrich", "source", "publish", "ticker", "schedule"):
+    for step in ("validate", "enrich", "source", "publish", "ticker", "schedule", "fetch"):
         found = queues[step]
         assert found["queue"] == system.settings.queue(step)
         assert isinstance(found["waiting"], int) and isinstance(found["unacked"], int)
