@@ -60,9 +60,7 @@ def upgrade() -> None:
         sa.Column("error", sa.Text, nullable=True),
         sa.UniqueConstraint("source", "due_at", "trigger", name="uq_source_fetches_due"),
     )
-    op.create_index(
-        "ix_source_fetches_outcome", "source_fetches", ["outcome", "claimed_at"]
-    )
+    op.create_index("ix_source_fetches_outcome", "source_fetches", ["outcome", "claimed_at"])
     op.create_table(
         "source_items",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),

@@ -9,6 +9,7 @@ FAILING_AFTER failed fetches in a row, `idle` when nothing new came for the idle
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -64,6 +65,8 @@ class SourceSpec:
     def __post_init__(self) -> None:
         check_source_name(self.name)
         problem = http_url_problem(self.url) if len(self.url) <= 2048 else "at most 2048 chars"
+        if problem is None and any(unicodedata.category(ch) in ("Cf", "Cc") for ch in self.url):
+            problem = "must not contain invisible or direction-changing characters"
         if problem is not None:
             raise SourceError(f"url: {problem}")
         if not MIN_EVERY_SECONDS <= self.every <= MAX_EVERY_SECONDS:

@@ -129,3 +129,9 @@ def test_the_listing_has_every_field_of_the_fixed_interface() -> None:
     } <= set(shown)  # fmt: skip
     assert shown["state"] == "ok" and shown["last_fetch_at"] == "2026-12-07T11:59:00Z"
     assert _source(paused=True).as_json(NOW, IDLE)["next_fetch_at"] is None
+
+
+def test_a_url_with_a_direction_override_is_refused() -> None:
+    with pytest.raises(SourceError, match=r"^url: must not contain invisible"):
+        SourceSpec("a", "https://a.example/\u202egnp.exe")
+    assert SourceSpec("a", "https://a.example/أخبار").url.endswith("أخبار")
