@@ -42,7 +42,8 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module", autouse=True)
-def outlets(feed_server: FeedServer) -> None:
+def outlets(feed_server: FeedServer, sources_system: RunningSystem) -> None:
+    """The feeds as each deployment first finds them (the tests change them as they go)."""
     feed_server.feed("/hespress.xml", fixture("wordpress-rss.xml"))
     feed_server.feed("/hespress-sport.xml", fixture("wordpress-rss-sport.xml"))
     feed_server.feed("/akhbar.xml", fixture("atom.xml"), "application/atom+xml")
