@@ -29,6 +29,7 @@ from pipeline.domain.jobs import (
     JobRun,
     RunOutcome,
 )
+from pipeline.store.claims import retake_lost
 from pipeline.store.database import reading, transaction, utcnow
 from pipeline.store.job_tables import job_from_row, job_runs, jobs, run_from_row
 
@@ -129,22 +130,10 @@ class JobRunQueries:
                     job_runs.c.claimed_at < older_than,
                 )
             ).all()
-        taken = []
-        now = utcnow()
-        for row in rows:
-            with transaction(self.engine) as db:
-                moved = db.execute(
-                    update(job_runs)
-                    .where(
-                        job_runs.c.id == row.id,
-                        job_runs.c.claimed_at == row.claimed_at,
-                        job_runs.c.outcome == RunOutcome.CLAIMED.value,
-                    )
-                    .values(claimed_at=now)
-                ).rowcount
-            if moved == 1:
-                taken.append(Claimed(int(row.id), row.job, job_from_row(row).action))
-        return taken
+        return [
+            Claimed(int(row.id), row.job, job_from_row(row).action)
+            for row in retake_lost(self.engine, job_runs, rows)
+        ]
 
     def start(self, run_id: int) -> JobAction | None:
         """`claimed` -> `running`, once: a second delivery of the same run finds it taken."""

@@ -24,6 +24,7 @@ from pipeline.domain.sources import (
     SourceSpec,
     next_fetch,
 )
+from pipeline.store.claims import retake_lost
 from pipeline.store.database import reading, transaction, utcnow
 from pipeline.store.source_tables import source_fetches, source_from_row, source_items, sources
 
@@ -248,22 +249,10 @@ class SourceStore:
                     source_fetches.c.claimed_at < older_than,
                 )
             ).all()
-        taken = []
-        now = utcnow()
-        for row in rows:
-            with transaction(self.engine) as db:
-                moved = db.execute(
-                    update(source_fetches)
-                    .where(
-                        source_fetches.c.id == row.id,
-                        source_fetches.c.claimed_at == row.claimed_at,
-                        source_fetches.c.outcome == FetchOutcome.CLAIMED.value,
-                    )
-                    .values(claimed_at=now)
-                ).rowcount
-            if moved == 1:
-                taken.append(ClaimedFetch(int(row.id), row.source))
-        return taken
+        return [
+            ClaimedFetch(int(row.id), row.source)
+            for row in retake_lost(self.engine, source_fetches, rows)
+        ]
 
     def abandon_running(self, started_before: datetime) -> int:
         """A fetch `running` since before this lost its worker: it is failed, and the items it
