@@ -85,8 +85,9 @@ class DatabaseScheduler(Scheduler):  # type: ignore[misc]
         try:
             store = self.services.sources.store
             now = utcnow()
+            # no resend of a claim never started, as for jobs: a fetch may wait in its queue
+            # longer than a job would, and the source's next slot supersedes it anyway
             claimed = store.claim_due(now)
-            claimed += store.lost_claims(now - RESEND_AFTER)
             from tasks.sources import FETCH_TIME_LIMIT
 
             store.abandon_running(now - timedelta(seconds=FETCH_TIME_LIMIT + 60))
@@ -100,8 +101,8 @@ class DatabaseScheduler(Scheduler):  # type: ignore[misc]
             try:
                 self.dispatcher.send_fetch(fetch.fetch_id, fetch.source)
             except BrokerUnavailable as exc:
-                # the fetch stays claimed: it is sent again once RESEND_AFTER has passed
-                log.warning("broker unreachable: fetch sent later", extra={"error": str(exc)})
+                # the fetch stays claimed until the source's next slot supersedes it
+                log.warning("broker unreachable: fetch waits a slot", extra={"error": str(exc)})
 
     def _send(self, run: Claimed) -> None:
         queue = self._settings.queue("schedule")

@@ -1,5 +1,5 @@
-"""What a job's run and a source's fetch share once claimed: a claim whose message was lost
-(the beat died before its send, or the broker lost it) is taken again by one beat."""
+"""A claim whose message was lost (the beat died before its send, or the broker lost it) is
+taken again by one beat."""
 
 from __future__ import annotations
 

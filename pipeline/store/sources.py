@@ -24,7 +24,6 @@ from pipeline.domain.sources import (
     SourceSpec,
     next_fetch,
 )
-from pipeline.store.claims import retake_lost
 from pipeline.store.database import reading, transaction, utcnow
 from pipeline.store.source_tables import source_fetches, source_from_row, source_items, sources
 
@@ -213,8 +212,9 @@ class SourceStore:
             ).rowcount
             if won != 1:
                 return None
-            # a fetch claimed a while ago and never started waits on workers that are away:
-            # this one replaces it, so a worker back from an outage fetches once
+            # a fetch claimed a slot ago and never started waits behind others in its queue,
+            # or its message was lost: this one replaces it, so the source is fetched once
+            # (a worker catching up finds the old one superseded and skips it)
             db.execute(
                 update(source_fetches)
                 .where(
@@ -236,23 +236,6 @@ class SourceStore:
                 .returning(source_fetches.c.id)
             ).scalar_one()
         return ClaimedFetch(int(fetch_id), name)
-
-    def lost_claims(self, older_than: datetime) -> list[ClaimedFetch]:
-        """Fetches claimed and never started (the beat died before sending, or the message was
-        lost): sent again. Taking one moves its `claimed_at`, so one beat sends it."""
-        with reading(self.engine) as db:
-            rows = db.execute(
-                select(
-                    source_fetches.c.id, source_fetches.c.source, source_fetches.c.claimed_at
-                ).where(
-                    source_fetches.c.outcome == FetchOutcome.CLAIMED.value,
-                    source_fetches.c.claimed_at < older_than,
-                )
-            ).all()
-        return [
-            ClaimedFetch(int(row.id), row.source)
-            for row in retake_lost(self.engine, source_fetches, rows)
-        ]
 
     def abandon_running(self, started_before: datetime) -> int:
         """A fetch `running` since before this lost its worker: it is failed, and the items it

@@ -80,21 +80,23 @@ def test_a_paused_source_is_not_claimed_and_resuming_makes_it_due(store: SourceS
     assert [c.source for c in store.claim_due()] == ["quiet"]
 
 
-def test_a_fetch_starts_once_and_a_lost_claim_is_taken_again_by_one(store: SourceStore) -> None:
-    store.add(SourceSpec("lost", "https://lost.example/feed"))
-    (claimed,) = store.claim_due()
-    with store.engine.begin() as db:  # its message went missing a minute ago
+def test_a_fetch_starts_once_and_one_left_waiting_is_superseded_by_the_next_slot(
+    store: SourceStore,
+) -> None:
+    store.add(SourceSpec("late", "https://late.example/feed"))
+    (waiting,) = store.claim_due()
+    with store.engine.begin() as db:  # a slot later, it has still not started
         db.execute(update(source_fetches).values(claimed_at=utcnow() - timedelta(seconds=60)))
-    bound = utcnow() - timedelta(seconds=30)
-    first, second = store.lost_claims(bound), store.lost_claims(bound)
-    assert [c.fetch_id for c in first] == [claimed.fetch_id] and second == []
-    assert store.start(claimed.fetch_id) is not None
-    assert store.start(claimed.fetch_id) is None  # a second delivery
-    assert store.lost_claims(utcnow() + timedelta(hours=1)) == []  # running is not lost
+    _make_due(store, "late")
+    (following,) = store.claim_due()
+    assert store.start(waiting.fetch_id) is None  # superseded: the worker skips it
+    assert store.start(following.fetch_id) is not None
+    assert store.start(following.fetch_id) is None  # a second delivery
     assert store.abandon_running(utcnow() + timedelta(seconds=1)) == 1
     with store.engine.connect() as db:
-        row = db.execute(select(source_fetches)).one()
-    assert row.outcome == "failed" and "lost" in row.error
+        rows = db.execute(select(source_fetches).order_by(source_fetches.c.id)).all()
+    assert [row.outcome for row in rows] == ["superseded", "failed"]
+    assert "lost" in rows[1].error
 
 
 def test_failures_back_off_and_a_success_resets_them(store: SourceStore) -> None:
