@@ -70,6 +70,7 @@ def upgrade() -> None:
         sa.Column("external_id", sa.String(200), nullable=False),
         sa.Column("article_id", sa.Integer, sa.ForeignKey("articles.id"), nullable=True),
         sa.Column("content_hash", sa.String(64), nullable=False),
+        sa.Column("raw_hash", sa.String(64), nullable=True),
         sa.Column("state", sa.String(12), nullable=False),
         sa.Column("published_at", sa.DateTime, nullable=True),
         sa.Column("first_seen_at", sa.DateTime, nullable=False),

@@ -26,10 +26,17 @@ from pipeline.sources.addresses import AddressPolicy
 from pipeline.sources.fetch import Fetched, FetchFailed, fetch_feed
 from pipeline.sources.items import FeedError, FeedItem
 from pipeline.sources.parse import parse_feed
-from pipeline.sources.submissions import content_hash, empty_item_hash, identify, submission_for
+from pipeline.sources.submissions import (
+    ItemIdentity,
+    content_hash,
+    empty_item_hash,
+    identify,
+    raw_item_hash,
+    submission_for,
+)
 from pipeline.store.articles import Accepted
 from pipeline.store.database import utcnow
-from pipeline.store.source_items import ItemKeys, ItemState, SourceItems
+from pipeline.store.source_items import ItemKeys, ItemState, SeenItem, SourceItems
 from pipeline.store.sources import FetchCounts, SourceStore
 from pipeline.store.sweep import SweepQueries
 
@@ -129,6 +136,7 @@ class Sources:
         if source is None:
             return None
         report = FetchReport(source.name)
+        started = utcnow()
         try:
             fetched = self.fetcher(
                 source.spec.url,
@@ -158,6 +166,7 @@ class Sources:
                 updated=report.updated,
                 etag=fetched.etag,
                 last_modified=fetched.last_modified,
+                started_at=started,
             ),
         )
         log.info("source fetched", extra={"source": source.name, "detail": report.describe()})
@@ -171,10 +180,21 @@ class Sources:
         doorbell: Doorbell | None,
     ) -> None:
         now = datetime.now(UTC)
-        for item in items:
+        identities = [identify(item, source.name) for item in items]
+        seen = self.items.seen(
+            source.name, [(i.guid_key, i.link_key) for i in identities if i is not None]
+        )
+        sent: list[int] = []  # outbox rows rung for: marked together once the items are in
+        for item, identity in zip(items, identities, strict=True):
             report.items += 1
+            if identity is None:
+                report.skipped += 1  # nothing could tell it apart next time
+                continue
             try:
-                accepted = self._take(source, item, now, report, doorbell)
+                accepted = self._take(
+                    source, item, identity, seen.get(identity.guid_key, identity.link_key), now,
+                    report, doorbell,
+                )  # fmt: skip
             except (ValidationError, ValueError, NashrError) as exc:
                 if isinstance(exc, NashrError) and not isinstance(exc, (SourceError, FeedError)):
                     raise  # the database went away: the fetch fails, the next one goes on
@@ -186,21 +206,24 @@ class Sources:
                 continue
             if accepted is not None:
                 report.accepted.append(accepted)
-                self._ring(accepted, doorbell)
+                if self._ring(accepted, doorbell):
+                    sent.append(accepted.outbox_id)
+        if sent:
+            self.articles.mark_dispatched(sent)
 
     def _take(
         self,
         source: Source,
         item: FeedItem,
+        identity: ItemIdentity,
+        found: SeenItem | None,
         now: datetime,
         report: FetchReport,
         doorbell: Doorbell | None,
     ) -> Accepted | None:
-        identity = identify(item, source.name)
-        if identity is None:
-            report.skipped += 1
-            return None
-        found = self.items.find(source.name, identity.guid_key, identity.link_key)
+        raw = raw_item_hash(item, source.spec.excerpt_only)
+        if found is not None and found.raw_hash == raw:
+            return None  # the same item as last time: not even read
         external_id = found.external_id if found else identity.external_id
         submission = submission_for(item, source.spec, external_id, now, self.rules.max_body_bytes)
         digest = content_hash(submission, item.canceled) if submission else empty_item_hash(item)
@@ -212,6 +235,7 @@ class Sources:
                 link_key=identity.link_key,
                 external_id=identity.external_id,
                 content_hash=digest,
+                raw_hash=raw,
                 published_at=_naive(item.published_at),
             )
             state = self._state_of_new(source, item, submission is None)
@@ -222,15 +246,16 @@ class Sources:
             report.published += accepted is not None
             return accepted
         if found.content_hash == digest:
-            return None  # seen, unchanged: nothing to do
+            self.items.note_change(found, digest, raw)  # markup only: readers see no change
+            return None
         if item.canceled:
-            if self.items.note_change(found, digest, ItemState.CANCELED) and found.article_id:
+            if self.items.note_change(found, digest, raw, ItemState.CANCELED) and found.article_id:
                 self._take_down(found.article_id, report, doorbell)
             return None
         if found.state is ItemState.BASELINE or submission is None:
-            self.items.note_change(found, digest)
+            self.items.note_change(found, digest, raw)
             return None
-        accepted = self.items.submit_change(found, digest, submission)
+        accepted = self.items.submit_change(found, digest, raw, submission)
         report.updated += accepted is not None
         return accepted
 
@@ -245,7 +270,8 @@ class Sources:
         if first is None:
             return ItemState.BASELINE  # on the feed before nashr first read it
         published = item.published_at or item.updated_at
-        if published is not None and as_utc(published) < as_utc(first):
+        # feeds give whole seconds: an item dated the second the first fetch began is new
+        if published is not None and as_utc(published) < as_utc(first).replace(microsecond=0):
             return ItemState.BASELINE
         return ItemState.PUBLISHED
 
@@ -260,15 +286,16 @@ class Sources:
             with suppress(BrokerUnavailable):
                 doorbell.send_rebuild(taken.rebuild_delay)
 
-    def _ring(self, accepted: Accepted, doorbell: Doorbell | None) -> None:
-        """After the commit, as the API does; with the broker away the sweeper sends it."""
+    def _ring(self, accepted: Accepted, doorbell: Doorbell | None) -> bool:
+        """After the commit, as the API does; with the broker away (False) the sweeper sends
+        it."""
         if doorbell is None:
-            return
+            return False
         try:
             doorbell.send(Step.VALIDATE, accepted.id, accepted.version)
         except BrokerUnavailable:
-            return
-        self.articles.mark_dispatched([accepted.outbox_id])
+            return False
+        return True
 
 
 def _naive(moment: datetime | None) -> datetime | None:

@@ -98,6 +98,21 @@ def content_hash(submission: Submission, canceled: bool = False) -> str:
     return _digest(seen)
 
 
+def raw_item_hash(item: FeedItem, excerpt_only: bool) -> str:
+    """The item as the feed gave it: the same again means nothing to read, whatever its HTML."""
+    parts = [
+        item.title,
+        item.content_html if not excerpt_only else "",
+        item.summary_html,
+        item.link or "",
+        *(f"{image.url}\x1e{image.caption}" for image in item.images),
+        *item.categories,
+        str(item.canceled),
+        str(excerpt_only),
+    ]
+    return _digest("\x1f".join(parts))
+
+
 def empty_item_hash(item: FeedItem) -> str:
     """An item with no text, keyed by what it does have, so it is not read as changed."""
     return _digest(f"{item.title}\x1f{item.link}\x1f{item.canceled}")

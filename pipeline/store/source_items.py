@@ -38,6 +38,7 @@ class SeenItem:
     external_id: str
     article_id: int | None
     content_hash: str
+    raw_hash: str | None
     state: ItemState
 
 
@@ -48,33 +49,54 @@ class ItemKeys:
     link_key: str | None
     external_id: str
     content_hash: str
+    raw_hash: str
     published_at: datetime | None
+
+
+class Seen:
+    """The items of one fetch already known, found by one query."""
+
+    def __init__(self, source: str, rows: list[SeenItem], keys: dict[int, tuple[str, str | None]]):
+        self.source = source
+        self._by_guid = {keys[r.id][0]: r for r in rows if r.source == source}
+        self._by_link = {keys[r.id][1]: r for r in rows if keys[r.id][1] is not None}
+
+    def get(self, guid_key: str, link_key: str | None) -> SeenItem | None:
+        """The source's own row first, then one found through the link (another feed)."""
+        found = self._by_guid.get(guid_key)
+        if found is None and link_key is not None:
+            found = self._by_link.get(link_key)
+        return found
 
 
 class SourceItems:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def find(self, source: str, guid_key: str, link_key: str | None) -> SeenItem | None:
+    def seen(self, source: str, keys: list[tuple[str, str | None]]) -> Seen:
+        """Every known item among `keys` ((GUID digest, link digest) pairs), in one query."""
+        guids = sorted({guid for guid, _ in keys})
+        links = sorted({link for _, link in keys if link is not None})
         condition: ColumnElement[bool] = (source_items.c.source == source) & (
-            source_items.c.guid_key == guid_key
+            source_items.c.guid_key.in_(guids)
         )
-        if link_key is not None:
-            condition = or_(condition, source_items.c.link_key == link_key)
+        if links:
+            condition = or_(condition, source_items.c.link_key.in_(links))
         with reading(self.engine) as db:
-            rows = db.execute(select(source_items).where(condition)).all()
-        if not rows:
-            return None
-        # the source's own row first, then the one found through the link
-        row = sorted(rows, key=lambda r: r.source != source or r.guid_key != guid_key)[0]
-        return SeenItem(
-            id=int(row.id),
-            source=row.source,
-            external_id=row.external_id,
-            article_id=row.article_id,
-            content_hash=row.content_hash,
-            state=ItemState(row.state),
-        )
+            rows = db.execute(select(source_items).where(condition)).all() if guids else []
+        items = [
+            SeenItem(
+                id=int(row.id),
+                source=row.source,
+                external_id=row.external_id,
+                article_id=row.article_id,
+                content_hash=row.content_hash,
+                raw_hash=row.raw_hash,
+                state=ItemState(row.state),
+            )
+            for row in rows
+        ]
+        return Seen(source, items, {int(row.id): (row.guid_key, row.link_key) for row in rows})
 
     def record(self, keys: ItemKeys, state: ItemState) -> bool:
         """An item kept without an article (baseline, canceled, skipped); False when another
@@ -101,7 +123,7 @@ class SourceItems:
         return accepted
 
     def submit_change(
-        self, item: SeenItem, new_hash: str, submission: Submission
+        self, item: SeenItem, new_hash: str, raw_hash: str, submission: Submission
     ) -> Accepted | None:
         """A new version of the item's article, if its hash is still the one read."""
         now = utcnow()
@@ -111,7 +133,12 @@ class SourceItems:
                 .where(
                     source_items.c.id == item.id, source_items.c.content_hash == item.content_hash
                 )
-                .values(content_hash=new_hash, last_seen_at=now, state=ItemState.PUBLISHED.value)
+                .values(
+                    content_hash=new_hash,
+                    raw_hash=raw_hash,
+                    last_seen_at=now,
+                    state=ItemState.PUBLISHED.value,
+                )
             ).rowcount
             if moved != 1:
                 return None
@@ -124,9 +151,16 @@ class SourceItems:
                 )
         return accepted
 
-    def note_change(self, item: SeenItem, new_hash: str, state: ItemState | None = None) -> bool:
-        """A change kept without publishing (a baseline item edited, an item canceled)."""
-        values: dict[str, object] = {"content_hash": new_hash, "last_seen_at": utcnow()}
+    def note_change(
+        self, item: SeenItem, new_hash: str, raw_hash: str, state: ItemState | None = None
+    ) -> bool:
+        """A change kept without publishing (a baseline item edited, an item canceled, markup
+        that changed where readers would see no difference)."""
+        values: dict[str, object] = {
+            "content_hash": new_hash,
+            "raw_hash": raw_hash,
+            "last_seen_at": utcnow(),
+        }
         if state is not None:
             values["state"] = state.value
         with transaction(self.engine) as db:
@@ -150,6 +184,7 @@ def _row(
         "external_id": keys.external_id,
         "article_id": article_id,
         "content_hash": keys.content_hash,
+        "raw_hash": keys.raw_hash,
         "state": state.value,
         "published_at": keys.published_at,
         "first_seen_at": now,

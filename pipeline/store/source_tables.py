@@ -79,6 +79,7 @@ source_items = Table(
     Column("external_id", String(200), nullable=False),
     Column("article_id", Integer, ForeignKey("articles.id"), nullable=True),
     Column("content_hash", String(64), nullable=False),
+    Column("raw_hash", String(64), nullable=True),
     Column("state", String(12), nullable=False),
     Column("published_at", DateTime, nullable=True),
     Column("first_seen_at", DateTime, nullable=False),
@@ -86,7 +87,9 @@ source_items = Table(
     UniqueConstraint("source", "guid_key", name="uq_source_items_guid"),
     UniqueConstraint("link_key", name="uq_source_items_link"),
 )
-"""Every item nashr has seen, once: by (source, GUID) and by normalised link."""
+"""Every item nashr has seen, once: by (source, GUID) and by normalised link. `content_hash` is
+of what readers would see; `raw_hash` of the item as the feed gave it, checked first, so an
+unchanged item costs no parsing of its HTML."""
 
 
 def source_from_row(row: Any) -> Source:

@@ -66,6 +66,8 @@ class FetchCounts:
     updated: int = 0
     etag: str | None = None
     last_modified: str | None = None
+    started_at: datetime | None = None
+    """When the fetch began: the first one's is the line items older than it stay behind."""
 
 
 class SourceStore:
@@ -290,7 +292,7 @@ class SourceStore:
             "failures": 0,
             "items_seen": sources.c.items_seen + counts.new_items,
             "articles_published": sources.c.articles_published + counts.published,
-            "first_fetch_at": func.coalesce(sources.c.first_fetch_at, now),
+            "first_fetch_at": func.coalesce(sources.c.first_fetch_at, counts.started_at or now),
         }
         if counts.new_items:
             values["last_new_at"] = now

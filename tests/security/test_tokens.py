@@ -194,9 +194,10 @@ def test_a_token_almost_right_is_wrong(api: Api, change: Any) -> None:
 
 
 def test_the_only_ways_to_change_anything_over_http(api: Api) -> None:
-    """Submitting and taking down (editors), reporting an image (anyone, its counters), and two
-    operator actions: replaying a failed article and adding a job. Everything else an operator
-    does — republish, tokens, migrate, pausing and removing jobs — exists only in the shell."""
+    """Submitting and taking down (editors), reporting an image (anyone, its counters), and the
+    operator's actions: replaying a failed article, adding a job, and adding, fetching, pausing,
+    resuming and removing a source. Everything else an operator does — republish, tokens,
+    migrate, pausing and removing jobs — exists only in the shell."""
     paths = api.client.get("/openapi.json").json()["paths"]
     writes = {
         (method.upper(), path): bool(operation.get("security"))
@@ -210,6 +211,11 @@ def test_the_only_ways_to_change_anything_over_http(api: Api) -> None:
         ("POST", "/articles/{article_id}/images/{image_index}/reports"): False,
         ("POST", "/ops/articles/{article_id}/retry"): True,
         ("POST", "/ops/jobs"): True,
+        ("POST", "/ops/sources"): True,
+        ("POST", "/ops/sources/{name}/fetch"): True,
+        ("POST", "/ops/sources/{name}/pause"): True,
+        ("POST", "/ops/sources/{name}/resume"): True,
+        ("DELETE", "/ops/sources/{name}"): True,
     }
 
 
