@@ -19,7 +19,11 @@ log = logging.getLogger(__name__)
 
 REBUILD_TASK = "nashr.rebuild"
 FETCH_TASK = "nashr.fetch"
+JOB_TASK = "nashr.job"
 BROKER_ERRORS = (OperationalError, KombuError, OSError)
+LOST_CLIENT = AttributeError
+"""kombu's Redis transport, cut off mid-send, can keep a pooled channel whose connection is
+gone; every later send through it raises AttributeError (celery/kombu #659, #83)."""
 
 
 class Dispatcher:
@@ -39,8 +43,8 @@ class Dispatcher:
                 routing_key=queue,
                 priority=message_priority(self.settings, urgent),
             )
-        except BROKER_ERRORS as exc:
-            raise BrokerUnavailable(f"broker unreachable: {type(exc).__name__}") from None
+        except (*BROKER_ERRORS, LOST_CLIENT) as exc:
+            raise self._unavailable(exc) from None
 
     def send_rebuild(self, delay: float) -> None:
         """Every live version waits on this rebuild: it always goes ahead of the queue."""
@@ -53,16 +57,42 @@ class Dispatcher:
                 countdown=delay if delay > 0 else None,
                 priority=message_priority(self.settings, urgent=True),
             )
-        except BROKER_ERRORS as exc:
-            raise BrokerUnavailable(f"broker unreachable: {type(exc).__name__}") from None
+        except (*BROKER_ERRORS, LOST_CLIENT) as exc:
+            raise self._unavailable(exc) from None
 
     def send_fetch(self, fetch_id: int, source: str) -> None:
         """A claimed fetch, to the fetch queue's workers."""
         queue = self.settings.queue(FETCH_QUEUE)
         try:
             self.app.send_task(FETCH_TASK, args=[fetch_id, source], queue=queue, routing_key=queue)
-        except BROKER_ERRORS as exc:
-            raise BrokerUnavailable(f"broker unreachable: {type(exc).__name__}") from None
+        except (*BROKER_ERRORS, LOST_CLIENT) as exc:
+            raise self._unavailable(exc) from None
+
+    def send_job(self, run_id: int, job: str) -> None:
+        """A claimed run of a scheduled job, to the schedule queue."""
+        queue = self.settings.queue("schedule")
+        try:
+            self.app.send_task(JOB_TASK, args=[run_id, job], queue=queue, routing_key=queue)
+        except (*BROKER_ERRORS, LOST_CLIENT) as exc:
+            raise self._unavailable(exc) from None
+
+    def _unavailable(self, exc: BaseException) -> BrokerUnavailable:
+        """The error to raise; a pooled connection left without its client is dropped, with
+        the rest of the pool, so the next send connects afresh instead of failing forever."""
+        if isinstance(exc, LOST_CLIENT):
+            log.warning(
+                "broker connection lost its client: connections dropped",
+                extra={"broker": redact(self.settings.broker), "error": str(exc)},
+            )
+            self._drop_connections()
+        return BrokerUnavailable(f"broker unreachable: {type(exc).__name__}")
+
+    def _drop_connections(self) -> None:
+        """Close every pooled producer and connection and refill the pools with fresh ones
+        (kombu's own reset, as when a pool is resized)."""
+        for pool in (self.app.amqp.producer_pool, self.app.pool):
+            if pool.limit:
+                pool.resize(pool.limit, reset=True)
 
     def send_accepted(self, articles: SweepQueries, accepted: Accepted, urgent: bool) -> bool:
         """After the ingest commit; if the broker is away the outbox row waits for the sweeper."""

@@ -19,14 +19,13 @@ from pipeline.domain.errors import BrokerUnavailable, TransientError
 from pipeline.services.runtime import Services, build_services
 from pipeline.store.database import utcnow
 from pipeline.store.jobs import Claimed
-from tasks.dispatch import BROKER_ERRORS, Dispatcher
+from tasks.dispatch import Dispatcher
 
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 0.5
 RESEND_AFTER = timedelta(seconds=30)
 """A run claimed this long ago and not started was not delivered: it is sent again."""
-JOB_TASK = "nashr.job"
 
 
 class DatabaseScheduler(Scheduler):  # type: ignore[misc]
@@ -103,14 +102,18 @@ class DatabaseScheduler(Scheduler):  # type: ignore[misc]
             except BrokerUnavailable as exc:
                 # the fetch stays claimed until the source's next slot supersedes it
                 log.warning("broker unreachable: fetch waits a slot", extra={"error": str(exc)})
+            except Exception:  # beat must outlive a failed send as it does a failed claim
+                log.exception("sending a fetch failed; it waits a slot")
 
     def _send(self, run: Claimed) -> None:
-        queue = self._settings.queue("schedule")
         try:
-            self.app.send_task(JOB_TASK, args=[run.run_id, run.job], queue=queue, routing_key=queue)
-        except BROKER_ERRORS as exc:
+            self.dispatcher.send_job(run.run_id, run.job)
+        except BrokerUnavailable as exc:
             # the run stays claimed: it is sent again once RESEND_AFTER has passed
             log.warning("broker unreachable: job run sent later", extra={"error": str(exc)})
+            return
+        except Exception:  # beat must outlive a failed send as it does a failed claim
+            log.exception("sending a job run failed; it is sent again later")
             return
         log.debug("job run sent", extra={"job": run.job, "run_id": run.run_id})
 
