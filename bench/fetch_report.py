@@ -128,7 +128,7 @@ def print_report(
     print(f"falls behind: {'YES' if fell else 'no'} ({'; '.join(behind)})")
     print(
         f"scheduled fetches {figures.scheduled}, outcomes {figures.outcomes}; deliveries the "
-        f"fetch worker found already taken (beat sends a fetch again when it has waited 30 s): "
+        f"fetch worker found already taken (a message delivered twice): "
         f"{run.duplicates}"
     )
     if figures.sources_short:
