@@ -51,6 +51,9 @@ from pipeline.store.search import index_document
 from tasks.app import create_celery
 from tasks.dispatch import Dispatcher
 
+SAME_NEWEST = 60
+"""More than a feed or the home page lists: every listing shows the same articles at every size."""
+
 
 class Loader:
     """Articles taken to `live` through the store, as a worker would, without the broker."""
@@ -65,11 +68,15 @@ class Loader:
             found = enrich(clean, models, 0.4)
             self.prepared.append((submission, clean, found, attach_source(clean)))
         self.count = 0
+        self.trial = 0
 
-    def add(self, n: int) -> None:
+    def add(self, n: int, first: int | None = None) -> None:
+        """`n` more live articles, cycling through the corpus from where the last call ended,
+        or from corpus article `first`."""
         store = self.services.articles
-        for _ in range(n):
-            submission, clean, found, link = self.prepared[self.count % len(self.prepared)]
+        for i in range(n):
+            at = self.count if first is None else first + i
+            submission, clean, found, link = self.prepared[at % len(self.prepared)]
             title = f"{clean.title} ({self.count})"
             accepted = store.accept(submission.model_copy(update={"title": title}))
             key = (accepted.id, accepted.version)
@@ -85,13 +92,23 @@ class Loader:
             self.count += 1
             if self.count % 1000 == 0:
                 self.services.listings.rebuild()
+            if self.count % 10_000 == 0:
+                vacuum(self.services)  # as autovacuum would keep up with a real newsroom
         self.services.listings.rebuild()
 
+    def same_newest(self) -> None:
+        """The same corpus articles on top at every size, so the listings rebuilt (whose cost
+        is mostly rendering their entries) differ only in the archive beneath them."""
+        self.add(SAME_NEWEST, first=0)
+        self.trial = 0
+
     def ready(self) -> Any:
-        """One more article, taken as far as the publish step's input."""
+        """One more article, taken as far as the publish step's input: one of the same few at
+        every size."""
         before = self.count
         store = self.services.articles
-        submission, clean, found, link = self.prepared[before % len(self.prepared)]
+        submission, clean, found, link = self.prepared[self.trial % SAME_NEWEST]
+        self.trial += 1
         accepted = store.accept(submission.model_copy(update={"title": f"تجربة {before}"}))
         key = (accepted.id, accepted.version)
         assert store.advance(*key, Step.VALIDATE, Status.VALIDATED, content=clean.model_dump())
@@ -157,12 +174,15 @@ def index_write_ms(services: Services, filler: IndexFiller, trials: int = 200) -
     return statistics.median(times)
 
 
-def analyze(services: Services) -> None:
-    """Statistics for the planner, as autovacuum keeps them on a database that grows: a bulk
-    fill outruns it, and without them every query plan is a guess."""
+def vacuum(services: Services, table: str = "") -> None:
+    """What autovacuum does on a database that grows: dead row versions reclaimed (an article's
+    version row is rewritten at every step, so a fill leaves five dead ones per article) and
+    statistics for the planner. A bulk fill outruns autovacuum, and a PostgreSQL may run with it
+    off (this machine's does): without this, every index keeps the dead entries and the figures
+    measure the bloat, not the archive."""
     with services.articles.engine.connect() as db:
         db.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
-            "VACUUM ANALYZE search_documents"
+            f"VACUUM ANALYZE {table}".strip()
         )
 
 
@@ -181,7 +201,7 @@ def search_only(args: argparse.Namespace, sizes: list[int]) -> int:
             started = time.monotonic()
             filler.add(size - filler.count)
             filled = time.monotonic() - started
-            analyze(services)
+            vacuum(services, "search_documents")
             write_ms = index_write_ms(services, filler)
             figures = time_queries(services, queries)
             rows.append((size, figures, write_ms))
@@ -243,8 +263,10 @@ def main(argv: list[str] | None = None) -> int:
         loader = Loader(services, corpus_submissions(args.corpus))
         for size in sizes:
             started = time.monotonic()
-            loader.add(size - services.articles.count_by_status().get("live", 0))
+            loader.add(size - SAME_NEWEST - services.articles.count_by_status().get("live", 0))
+            loader.same_newest()
             filled = time.monotonic() - started
+            vacuum(services)
             publish_ms = _timed(lambda: services.publisher.publish(loader.ready()), args.trials)
             services.listings.rebuild()
             rebuild_ms = _timed(services.listings.rebuild, args.trials)
@@ -256,7 +278,6 @@ def main(argv: list[str] | None = None) -> int:
                     raise BenchError(f"no tag page for {slug}")
 
             tag_ms = _timed(fresh_tag_page, args.trials)
-            analyze(services)
             search = time_queries(services, queries)
             rss = worker_rss_mb(running, services, loader, args.worker_batch)
             live = services.articles.count_by_status().get("live", 0)
