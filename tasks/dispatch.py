@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from typing import Any
 
 from celery import Celery
 from kombu.exceptions import KombuError, OperationalError
@@ -34,45 +35,37 @@ class Dispatcher:
         self.settings = settings
 
     def send(self, step: Step, article_id: int, version: int, urgent: bool = False) -> None:
-        queue = self.settings.queue(step.value)
-        try:
-            self.app.send_task(
-                f"nashr.{step.value}",
-                args=[article_id, version],
-                queue=queue,
-                routing_key=queue,
-                priority=message_priority(self.settings, urgent),
-            )
-        except (*BROKER_ERRORS, LOST_CLIENT) as exc:
-            raise self._unavailable(exc) from None
+        self._send(
+            f"nashr.{step.value}",
+            step.value,
+            [article_id, version],
+            priority=message_priority(self.settings, urgent),
+        )
 
     def send_rebuild(self, delay: float) -> None:
         """Every live version waits on this rebuild: it always goes ahead of the queue."""
-        queue = self.settings.queue(Step.TICKER.value)
-        try:
-            self.app.send_task(
-                REBUILD_TASK,
-                queue=queue,
-                routing_key=queue,
-                countdown=delay if delay > 0 else None,
-                priority=message_priority(self.settings, urgent=True),
-            )
-        except (*BROKER_ERRORS, LOST_CLIENT) as exc:
-            raise self._unavailable(exc) from None
+        self._send(
+            REBUILD_TASK,
+            Step.TICKER.value,
+            countdown=delay if delay > 0 else None,
+            priority=message_priority(self.settings, urgent=True),
+        )
 
     def send_fetch(self, fetch_id: int, source: str) -> None:
         """A claimed fetch, to the fetch queue's workers."""
-        queue = self.settings.queue(FETCH_QUEUE)
-        try:
-            self.app.send_task(FETCH_TASK, args=[fetch_id, source], queue=queue, routing_key=queue)
-        except (*BROKER_ERRORS, LOST_CLIENT) as exc:
-            raise self._unavailable(exc) from None
+        self._send(FETCH_TASK, FETCH_QUEUE, [fetch_id, source])
 
     def send_job(self, run_id: int, job: str) -> None:
         """A claimed run of a scheduled job, to the schedule queue."""
-        queue = self.settings.queue("schedule")
+        self._send(JOB_TASK, "schedule", [run_id, job])
+
+    def _send(
+        self, task: str, queue_name: str, args: list[object] | None = None, **options: Any
+    ) -> None:
+        """Every send: to the prefixed queue, any broker failure as `BrokerUnavailable`."""
+        queue = self.settings.queue(queue_name)
         try:
-            self.app.send_task(JOB_TASK, args=[run_id, job], queue=queue, routing_key=queue)
+            self.app.send_task(task, args=args, queue=queue, routing_key=queue, **options)
         except (*BROKER_ERRORS, LOST_CLIENT) as exc:
             raise self._unavailable(exc) from None
 

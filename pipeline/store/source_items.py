@@ -35,6 +35,8 @@ class ItemState(StrEnum):
 class SeenItem:
     id: int
     source: str
+    guid_key: str
+    link_key: str | None
     external_id: str
     article_id: int | None
     content_hash: str
@@ -56,10 +58,9 @@ class ItemKeys:
 class Seen:
     """The items of one fetch already known, found by one query."""
 
-    def __init__(self, source: str, rows: list[SeenItem], keys: dict[int, tuple[str, str | None]]):
-        self.source = source
-        self._by_guid = {keys[r.id][0]: r for r in rows if r.source == source}
-        self._by_link = {keys[r.id][1]: r for r in rows if keys[r.id][1] is not None}
+    def __init__(self, source: str, rows: list[SeenItem]) -> None:
+        self._by_guid = {r.guid_key: r for r in rows if r.source == source}
+        self._by_link = {r.link_key: r for r in rows if r.link_key is not None}
 
     def get(self, guid_key: str, link_key: str | None) -> SeenItem | None:
         """The source's own row first, then one found through the link (another feed)."""
@@ -88,6 +89,8 @@ class SourceItems:
             SeenItem(
                 id=int(row.id),
                 source=row.source,
+                guid_key=row.guid_key,
+                link_key=row.link_key,
                 external_id=row.external_id,
                 article_id=row.article_id,
                 content_hash=row.content_hash,
@@ -96,7 +99,7 @@ class SourceItems:
             )
             for row in rows
         ]
-        return Seen(source, items, {int(row.id): (row.guid_key, row.link_key) for row in rows})
+        return Seen(source, items)
 
     def record(self, keys: ItemKeys, state: ItemState) -> bool:
         """An item kept without an article (baseline, canceled, skipped); False when another
