@@ -17,6 +17,7 @@ GROUPS: list[tuple[str, ...]] = [
     ("celery beat", "celery -A tasks.worker beat"),
     ("baseline pool", "bench.baseline_tasks", "[pool]"),
     ("baseline main", "bench.baseline_tasks", ""),
+    ("api (uvicorn)", "ingest.server"),
     ("api (uvicorn)", "uvicorn"),
     ("postgresql", "postgres"),
     ("rabbitmq", "beam.smp"),
