@@ -3,25 +3,32 @@
 from __future__ import annotations
 
 import functools
-from datetime import datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import Connection, Engine, bindparam, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Engine, bindparam, select
 
 from pipeline.domain.models import CleanArticle, Section, SourceLink, Submission, Tag
 from pipeline.domain.states import STEP_INPUT, Status, Step, can_move
+from pipeline.store.accept import accept_for_editor_in, accept_in
 from pipeline.store.database import one_statement, reading, transaction, utcnow
 from pipeline.store.events import record_event
 from pipeline.store.records import Accepted, ArticleStatus, Pending, StepEvent, VersionRecord
-from pipeline.store.schema import article_versions, articles, outbox
+from pipeline.store.schema import article_versions, articles
 from pipeline.store.sweep import SweepQueries
 from pipeline.store.takedown import TakedownQueries
 from pipeline.store.versions import compare_and_set, move_with_event
 from pipeline.store.views import ViewQueries
 
-__all__ = ["Accepted", "ArticleStatus", "ArticleStore", "Pending", "StepEvent", "VersionRecord"]
+__all__ = [
+    "Accepted",
+    "ArticleStatus",
+    "ArticleStore",
+    "Pending",
+    "StepEvent",
+    "VersionRecord",
+    "accept_in",
+]
 
 
 _STEP_READS: dict[Step | None, tuple[str, ...]] = {
@@ -57,70 +64,11 @@ def _load_statement(step: Step | None) -> Any:
     )
 
 
-@functools.cache
-def _claim_statement(dialect_name: str) -> Any:
-    """A new article at version 1, or the next version of the one with this external id.
-    (Without an external id there is nothing to conflict with: always a new article.)"""
-    dialect = postgresql if dialect_name == "postgresql" else sqlite
-    statement = dialect.insert(articles).values(
-        external_id=bindparam("given_id"),
-        current_version=1,
-        created_at=bindparam("now"),
-        updated_at=bindparam("now"),
-    )
-    return statement.on_conflict_do_update(
-        index_elements=["external_id"],
-        set_={
-            "current_version": articles.c.current_version + 1,
-            "updated_at": statement.excluded.updated_at,
-        },
-    ).returning(articles.c.id, articles.c.current_version)
-
-
 Model = TypeVar("Model", bound=BaseModel)
 
 
 def _parsed(model: type[Model], stored: Any) -> Model | None:
     return None if stored is None else model.model_validate(stored)
-
-
-_NEW_VERSION = insert(article_versions)
-_NEW_OUTBOX = insert(outbox).returning(outbox.c.id)
-
-
-def accept_in(db: Connection, submission: Submission, now: datetime) -> Accepted:
-    """A new version of `submission` and its outbox row, in the caller's transaction: the
-    sources service commits an item's record with them, so each is submitted once."""
-    payload = submission.model_dump(mode="json")
-    # one statement claims the article (new, or the one with this external id) and its next
-    # version number; the row lock it takes orders concurrent submissions
-    article_id, version = db.execute(
-        _claim_statement(db.dialect.name),
-        {"given_id": submission.external_id, "now": now},
-    ).one()
-    db.execute(
-        _NEW_VERSION,
-        {
-            "article_id": article_id,
-            "version": version,
-            "status": Status.RECEIVED.value,
-            "submission": payload,
-            "breaking": submission.breaking,
-            "created_at": now,
-            "updated_at": now,
-        },
-    )
-    record_event(db, article_id, version, "ingest", "done", now)
-    outbox_id = db.execute(
-        _NEW_OUTBOX,
-        {
-            "article_id": article_id,
-            "version": version,
-            "step": Step.VALIDATE.value,
-            "created_at": now,
-        },
-    ).scalar_one()
-    return Accepted(int(article_id), int(version), Status.RECEIVED, int(outbox_id))
 
 
 class ArticleStore(SweepQueries, ViewQueries, TakedownQueries):
@@ -135,8 +83,14 @@ class ArticleStore(SweepQueries, ViewQueries, TakedownQueries):
 
     def accept(self, submission: Submission) -> Accepted:
         """Store a new version and its outbox row together: both or neither."""
-        with transaction(self.engine) as db:
+        with one_statement(self.engine) as db:
             return accept_in(db, submission, utcnow())
+
+    def accept_for_editor(self, submission: Submission, token_digest: str) -> Accepted | None:
+        """As `accept`, on behalf of the editor token with this digest; None (nothing written)
+        when it is no longer a live editor token."""
+        with one_statement(self.engine) as db:
+            return accept_for_editor_in(db, submission, utcnow(), token_digest)
 
     # -- steps --------------------------------------------------------------------------------
 

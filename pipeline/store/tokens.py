@@ -31,7 +31,8 @@ class TokenInfo:
     role: Role
 
 
-def _digest(token: str) -> str:
+def token_digest(token: str) -> str:
+    """What the store keeps and looks tokens up by."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
@@ -45,7 +46,7 @@ class TokenStore:
         with transaction(self.engine) as db:
             db.execute(
                 insert(tokens).values(
-                    name=name, role=role.value, token_hash=_digest(token), created_at=utcnow()
+                    name=name, role=role.value, token_hash=token_digest(token), created_at=utcnow()
                 )
             )
         return token
@@ -59,7 +60,7 @@ class TokenStore:
         """
         if not token or len(token) > 200:
             return None
-        digest = _digest(token)
+        digest = token_digest(token)
         with reading(self.engine) as db:
             row = db.execute(_FIND, {"digest": digest}).first()
         if row is None or not hmac.compare_digest(row.token_hash, digest):
