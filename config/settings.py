@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     """Live ticker streams one API process keeps open at once."""
     max_streams_per_address: int = Field(default=8, ge=1)
     """Live ticker streams one reader (address) may hold open at once."""
+    token_cache_seconds: float = Field(default=60.0, ge=0, le=3600)
+    """How long an API process remembers an editor token it found valid, so `POST /articles`
+    skips the lookup (0: never); the accept statement checks the token again regardless."""
 
     token: SecretStr | None = None
     """The caller's API token, for `nashr submit`."""

@@ -27,12 +27,14 @@ from ingest.search import router as search_router
 from ingest.site import PublishedSite
 from ingest.site import router as site_router
 from ingest.sources import router as sources_router
+from ingest.token_cache import TokenCache
 from pipeline.domain.models import Submission
 from pipeline.services.runtime import build_services
 from tasks.app import create_celery
 from tasks.dispatch import Dispatcher
 from tasks.events import TaskEvents, new_registry, receives_task_events
 from tasks.inspection import QueueInspector
+from tasks.outbox_sender import OutboxSender
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -46,6 +48,7 @@ def create_app(settings: Settings) -> FastAPI:
         if receives_task_events(settings):
             events.watch(celery_app)
         yield
+        app.state.outbox_sender.close()
         events.stop()
         await watch.stop()
         services.close()
@@ -75,6 +78,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.report_limiter = SlidingWindowLimiter(settings.report_rate, window_seconds=60.0)
     app.state.search_limiter = SlidingWindowLimiter(settings.search_rate, window_seconds=60.0)
     app.state.dispatcher = Dispatcher(celery_app, settings)
+    app.state.outbox_sender = OutboxSender(app.state.dispatcher, services.articles, settings)
+    app.state.token_cache = TokenCache(settings.token_cache_seconds)
     app.state.inspector = QueueInspector(celery_app, settings, services, events)
     app.state.metrics = OpsMetrics(services, app.state.inspector, events)
     install_error_handlers(app)

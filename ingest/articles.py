@@ -6,12 +6,12 @@ import json
 from contextlib import suppress
 from typing import Any
 
-from fastapi import APIRouter, BackgroundTasks, Request
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from ingest.auth import AnyCaller, Editor
+from ingest.auth import AnyCaller, Editor, EditorSubmitting, forget, unauthorised
 from ingest.errors import Refused, field_errors, problem_responses
 from pipeline.domain.errors import BrokerUnavailable
 from pipeline.domain.models import Submission, article_json_path, article_path, is_article_id
@@ -47,16 +47,22 @@ def _parse_submission(raw: bytes, content_type: str) -> Submission:
     openapi_extra={"requestBody": _SUBMISSION_BODY},
     responses=problem_responses(400, 401, 403, 413, 415, 422, 503),
 )
-async def submit_article(
-    request: Request, background: BackgroundTasks, _editor: Editor
-) -> JSONResponse:
-    """Store the version and its outbox row in one transaction, then ring the broker."""
-    submission = _parse_submission(await request.body(), request.headers.get("content-type", ""))
+async def submit_article(request: Request, editor: EditorSubmitting) -> JSONResponse:
+    """Store the version and its outbox row in one statement, then hand the doorbell to the
+    outbox sender: the version is committed before the 202, the message follows it."""
+    try:
+        submission = _parse_submission(
+            await request.body(), request.headers.get("content-type", "")
+        )
+    except Refused:
+        await editor.confirm(request)
+        raise
     state = request.app.state
-    accepted = await run_in_threadpool(state.articles.accept, submission)
-    background.add_task(
-        state.dispatcher.send_accepted, state.articles, accepted, submission.breaking
-    )
+    accepted = await run_in_threadpool(state.articles.accept_for_editor, submission, editor.digest)
+    if accepted is None:  # revoked since it was looked up: nothing was written
+        forget(request, editor.digest)
+        raise unauthorised()
+    state.outbox_sender.submit(accepted, submission.breaking)
     return JSONResponse(
         {"id": accepted.id, "version": accepted.version, "status": accepted.status.value},
         status_code=202,

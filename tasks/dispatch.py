@@ -13,8 +13,6 @@ from config.celery import FETCH_QUEUE, message_priority
 from config.settings import Settings, redact
 from pipeline.domain.errors import BrokerUnavailable
 from pipeline.domain.states import Step
-from pipeline.store.articles import Accepted
-from pipeline.store.sweep import SweepQueries
 
 log = logging.getLogger(__name__)
 
@@ -86,24 +84,6 @@ class Dispatcher:
         for pool in (self.app.amqp.producer_pool, self.app.pool):
             if pool.limit:
                 pool.resize(pool.limit, reset=True)
-
-    def send_accepted(self, articles: SweepQueries, accepted: Accepted, urgent: bool) -> bool:
-        """After the ingest commit; if the broker is away the outbox row waits for the sweeper."""
-        try:
-            self.send(Step.VALIDATE, accepted.id, accepted.version, urgent)
-        except BrokerUnavailable as exc:
-            log.warning(
-                "broker unreachable, left for the sweeper",
-                extra={
-                    "article_id": accepted.id,
-                    "version": accepted.version,
-                    "broker": redact(self.settings.broker),
-                    "error": str(exc),
-                },
-            )
-            return False
-        articles.mark_dispatched([accepted.outbox_id])
-        return True
 
     def waiting(self, steps: Iterable[str]) -> dict[str, int | None]:
         """Messages waiting per queue; None where the broker cannot tell (it is away)."""
