@@ -9,6 +9,8 @@ import unicodedata
 
 import nh3
 
+from pipeline.domain.charmap import CharMap, from_codes
+
 INLINE_TAGS = frozenset({"a", "b", "strong", "i", "em", "br", "q", "cite", "abbr", "sub", "sup"})
 LINK_REL = "nofollow noopener"
 
@@ -33,6 +35,7 @@ _REMOVED = (
     + [0xFFFE, 0xFFFF]
 )
 _TRANSLATION: dict[int, str | None] = {**dict.fromkeys(_REMOVED), **_NEWLINES}
+_CONTROLS = CharMap(from_codes(_TRANSLATION))
 _CRLF = re.compile(r"\r\n?")
 _WHITESPACE = re.compile(r"\s+")
 # Marks that mean nothing at the edges of a string: space, ZWNJ, ZWJ, LRM, RLM, ALM.
@@ -46,7 +49,7 @@ def strip_controls(text: str) -> str:
     LRM/RLM/ALM only mark direction at a point, so they stay; embeddings, overrides and isolates,
     which can reorder a whole run of text (the "Trojan Source" trick), are removed.
     """
-    cleaned = _CRLF.sub("\n", text).translate(_TRANSLATION)
+    cleaned = _CONTROLS(_CRLF.sub("\n", text))
     return unicodedata.normalize("NFC", cleaned)
 
 

@@ -11,6 +11,8 @@ from typing import NamedTuple
 import arabicstopwords.arabicstopwords as stp
 import Stemmer
 
+from pipeline.domain.charmap import CharMap
+
 SLUG_MAX_BYTES = 120
 """A slug becomes a path segment, a file name and a key column: its UTF-8 size is what is
 bounded, since one character may take four bytes ("𝐀" pasted as fancy text)."""
@@ -25,7 +27,7 @@ _INVISIBLE = re.compile(
     "[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
 )
 _PRESENTATION_FORMS = re.compile("[\ufb50-\ufdff\ufe70-\ufeff]")
-_FOLD = str.maketrans(
+_FOLD = CharMap(
     {
         "\u0623": "\u0627",  # أ
         "\u0625": "\u0627",  # إ
@@ -119,7 +121,7 @@ def normalize(text: str) -> str:
 
 
 def _normalize(text: str) -> str:
-    return strip_marks(text).translate(_FOLD).casefold()
+    return _FOLD(strip_marks(text)).casefold()
 
 
 _normalize_word = functools.lru_cache(maxsize=WORD_CACHE)(_normalize)

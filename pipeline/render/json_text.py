@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-_UNSAFE_IN_HTML = str.maketrans(
+from pipeline.domain.charmap import CharMap
+
+_UNSAFE_IN_HTML = CharMap(
     {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 )
 
@@ -10,4 +12,4 @@ _UNSAFE_IN_HTML = str.maketrans(
 def html_safe(json_text: str) -> str:
     """The same JSON with `<`, `>`, `&` and the two line separators escaped: it cannot close a
     script element or open a comment, and old JavaScript parsers read it whole."""
-    return json_text.translate(_UNSAFE_IN_HTML)
+    return _UNSAFE_IN_HTML(json_text)
