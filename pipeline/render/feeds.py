@@ -6,6 +6,7 @@ feeds costs about the same whatever the articles are and however often they are 
 
 from __future__ import annotations
 
+import functools
 import json
 import mimetypes
 import re
@@ -26,6 +27,8 @@ GENERATOR = "nashr"
 
 _XML_INVALID = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+TAG_FRAGMENTS = 4096
+"""A tag's <category> is the same in every entry and every rebuild: escaped once, kept."""
 
 
 def xml_text(text: str) -> str:
@@ -88,13 +91,15 @@ def rss(
     return "".join(parts).encode("utf-8")
 
 
+@functools.lru_cache(maxsize=TAG_FRAGMENTS)
+def _rss_category(label: str, tags_url: str) -> str:
+    return f"<category domain={_attr(tags_url)}>{xml_text(_title(label))}</category>\n"
+
+
 def _rss_item(entry: ListingEntry, site: SiteInfo) -> str:
     page = xml_text(absolute(site, entry.path))
-    categories = "".join(
-        f"<category domain={_attr(absolute(site, '/tags/'))}>{xml_text(_title(tag.label))}"
-        "</category>\n"
-        for tag in entry.tags
-    )
+    tags_url = absolute(site, "/tags/")
+    categories = "".join(_rss_category(tag.label, tags_url) for tag in entry.tags)
     if entry.section and entry.section.name != "general":
         categories += f"<category>{xml_text(entry.section.label)}</category>\n"
     return (
@@ -151,11 +156,8 @@ def atom(
 
 def _atom_entry(entry: ListingEntry, site: SiteInfo) -> str:
     page = absolute(site, entry.path)
-    categories = "".join(
-        f"<category term={_attr(_title(tag.slug))} label={_attr(_title(tag.label))}"
-        f" scheme={_attr(absolute(site, '/tags/'))}/>\n"
-        for tag in entry.tags
-    )
+    tags_url = absolute(site, "/tags/")
+    categories = "".join(_atom_category(tag.slug, tag.label, tags_url) for tag in entry.tags)
     if entry.section and entry.section.name != "general":
         categories += (
             f"<category term={_attr(entry.section.name)} label={_attr(entry.section.label)}/>\n"
@@ -172,6 +174,14 @@ def _atom_entry(entry: ListingEntry, site: SiteInfo) -> str:
         f'<content type="html">{xml_text(entry.entry_html)}</content>\n'
         f"{categories}"
         "</entry>\n"
+    )
+
+
+@functools.lru_cache(maxsize=TAG_FRAGMENTS)
+def _atom_category(slug: str, label: str, tags_url: str) -> str:
+    return (
+        f"<category term={_attr(_title(slug))} label={_attr(_title(label))}"
+        f" scheme={_attr(tags_url)}/>\n"
     )
 
 
