@@ -34,6 +34,7 @@ from bench.corpus import DEFAULT_CORPUS, corpus_submissions
 from bench.cpu import CpuMeter
 from bench.deploy import deployment
 from bench.loadgen import closed_loop, open_loop, request_bytes
+from bench.profile import collapsed_stacks
 from bench.report import load_average, percentile
 
 AREAS: list[tuple[str, tuple[str, ...]]] = [
@@ -112,13 +113,8 @@ def summarise(collapsed: Path) -> None:
     stages: Counter[str] = Counter()
     areas: Counter[str] = Counter()
     total = 0
-    for line in collapsed.read_text(errors="replace").splitlines():
-        stack, _, count_text = line.rpartition(" ")
-        if not count_text.isdigit():
-            continue
-        count = int(count_text)
+    for frames, count in collapsed_stacks(collapsed):
         total += count
-        frames = stack.split(";")
         stages[_first(frames, STAGES, "the request through the server")] += count
         areas[_first(frames[::-1], AREAS, "other")] += count
     print(f"# profile ({collapsed}): {total} samples of the API holding the GIL")

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,17 +74,20 @@ class Profiler:
         print_summary(self.output)
 
 
+def collapsed_stacks(collapsed: Path) -> Iterator[tuple[list[str], int]]:
+    """Each sampled stack of a py-spy `raw` file (outermost frame first) and its count."""
+    for line in collapsed.read_text(errors="replace").splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if count_text.isdigit():
+            yield stack.split(";"), int(count_text)
+
+
 def print_summary(collapsed: Path, top: int = 25) -> None:
     areas: Counter[str] = Counter()
     own: Counter[str] = Counter()
     total = 0
-    for line in collapsed.read_text(errors="replace").splitlines():
-        stack, _, count_text = line.rpartition(" ")
-        if not count_text.isdigit():
-            continue
-        count = int(count_text)
+    for frames, count in collapsed_stacks(collapsed):
         total += count
-        frames = stack.split(";")
         areas[_area(frames)] += count
         own[frames[-1].strip()[:140]] += count
     if not total:
