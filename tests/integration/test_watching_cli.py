@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pty
@@ -100,9 +101,27 @@ def test_queues_watch_refreshes_in_place_in_a_terminal(system: RunningSystem) ->
         assert b"workers online" in output
     finally:
         os.kill(pid, signal.SIGINT)
-        _, status = os.waitpid(pid, 0)
+        status, output = _drain_until_exit(pid, fd, output, 60)
         os.close(fd)
     assert os.waitstatus_to_exitcode(status) == 0, output[-2000:]
+
+
+def _drain_until_exit(pid: int, fd: int, output: bytes, seconds: float) -> tuple[int, bytes]:
+    """Keep reading the terminal until the child exits: a child whose last writes (rich's
+    final redraw) find the terminal's buffer full would otherwise block on them for ever.
+    A child still there at the deadline is killed, and the test fails saying so."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return status, output
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if ready:
+            with contextlib.suppress(OSError):  # EIO once the child has gone
+                output += os.read(fd, 65536)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    pytest.fail(f"nashr queues --watch did not exit within {seconds:.0f} s of Ctrl-C")
 
 
 def test_republish_all_shows_a_progress_bar_with_an_eta_in_a_terminal(
