@@ -30,7 +30,12 @@ class CharMap:
                 raise ValueError(f"{key!r} maps to text another key would change: {value!r}")
         self.table = str.maketrans(dict(table))
         self._chained = len(self._pairs) <= CHAINED_KEYS
-        self._finder = re.compile("[" + "".join(re.escape(key) for key in table) + "]")
+        # only the large tables are searched first; a chain needs no pattern
+        self._finder = (
+            None
+            if self._chained
+            else re.compile("[" + "".join(re.escape(key) for key in table) + "]")
+        )
 
     def __call__(self, text: str) -> str:
         if len(text) < SHORT_TEXT:
@@ -39,6 +44,7 @@ class CharMap:
             for key, value in self._pairs:
                 text = text.replace(key, value)
             return text
+        assert self._finder is not None
         return text.translate(self.table) if self._finder.search(text) else text
 
 
