@@ -13,6 +13,7 @@ from config.celery import FETCH_QUEUE, message_priority
 from config.settings import Settings, redact
 from pipeline.domain.errors import BrokerUnavailable
 from pipeline.domain.states import Step
+from tasks.redis_broker import ChannelGone
 
 log = logging.getLogger(__name__)
 
@@ -20,9 +21,9 @@ REBUILD_TASK = "nashr.rebuild"
 FETCH_TASK = "nashr.fetch"
 JOB_TASK = "nashr.job"
 BROKER_ERRORS = (OperationalError, KombuError, OSError)
-LOST_CLIENT = AttributeError
+LOST_CLIENT = (AttributeError, ChannelGone)
 """kombu's Redis transport, cut off mid-send, can keep a pooled channel whose connection is
-gone; every later send through it raises AttributeError (celery/kombu #659, #83)."""
+gone; every later send through it fails (celery/kombu #659, #83) until the pool is refilled."""
 
 
 class Dispatcher:
@@ -64,7 +65,7 @@ class Dispatcher:
         queue = self.settings.queue(queue_name)
         try:
             self.app.send_task(task, args=args, queue=queue, routing_key=queue, **options)
-        except (*BROKER_ERRORS, LOST_CLIENT) as exc:
+        except (*BROKER_ERRORS, *LOST_CLIENT) as exc:
             raise self._unavailable(exc) from None
 
     def _unavailable(self, exc: BaseException) -> BrokerUnavailable:
