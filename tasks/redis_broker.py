@@ -43,6 +43,16 @@ class QoS(redis.QoS):
 class Channel(redis.Channel):
     QoS = QoS
 
+    def close(self) -> None:
+        """A channel its transport let go of first (on a cut) closes without a connection: its
+        unacknowledged messages are left to the visibility timeout, as `QoS` says."""
+        if self.connection is None:
+            if not self.closed:
+                self.closed = True
+                self.qos.restore_unacked_once()
+            return
+        super().close()
+
     def _connparams(self, asynchronous: bool = False) -> Any:
         if self.connection is None:
             raise ChannelGone("the broker channel is closed: its connection is gone")

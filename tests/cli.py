@@ -81,6 +81,29 @@ def descendants(pid: int) -> dict[int, str]:
     return found
 
 
+def stacks_of(pid: int) -> str:
+    """Where a process that will not exit is waiting (py-spy, a dev dependency), to say so."""
+    spy = Path(sys.executable).parent / "py-spy"
+    if not spy.exists():
+        return "(py-spy not installed)"
+    dumped = subprocess.run(
+        [str(spy), "dump", "--pid", str(pid)], capture_output=True, text=True, timeout=30
+    )
+    return (dumped.stdout + dumped.stderr)[-6000:]
+
+
+def lingering(pids: list[int]) -> str:
+    """Each process still running: its command line and where it waits."""
+    described = []
+    for pid in pids:
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        described.append(f"pid {pid}: {command}\n{stacks_of(pid)}")
+    return "\n".join(described)
+
+
 def still_running(processes: dict[int, str]) -> list[int]:
     table = process_table()
     return [

@@ -19,6 +19,7 @@ from tests.cli import (
     SEED_FILE,
     create_token,
     descendants,
+    lingering,
     nashr,
     nashr_up_running,
     ok,
@@ -168,7 +169,10 @@ def test_a_killed_nashr_up_takes_its_children_with_it(
     process.wait(timeout=10)
 
     # Then every child goes too, and the port is free for the next `nashr up`
-    wait_until(lambda: not still_running(children), 30, "the children of a killed nashr up")
+    try:
+        wait_until(lambda: not still_running(children), 30, "the children of a killed nashr up")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\n{lingering(still_running(children))}") from None
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"{base}/health", timeout=2)
 

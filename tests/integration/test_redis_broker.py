@@ -69,6 +69,10 @@ def test_acking_after_the_connection_was_cut_is_a_connection_error(broker: Broke
 
     # Then the error is one the worker treats as a lost broker, and reconnects after
     assert isinstance(raised.value, broker.connection.connection_errors)
+    # and the old channel still closes quietly, twice as a shutdown after a cut can
+    channel.close()
+    channel.close()
+    assert channel.closed
 
 
 def test_closing_a_channel_holding_messages_puts_them_back(broker: Broker) -> None:

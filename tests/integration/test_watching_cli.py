@@ -10,14 +10,12 @@ import pty
 import select
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.cli import NASHR
+from tests.cli import NASHR, stacks_of
 from tests.services import ROOT, wait_until
 from tests.system import SEED_ARTICLE, RunningSystem, running_system
 
@@ -121,21 +119,10 @@ def _drain_until_exit(pid: int, fd: int, output: bytes, seconds: float) -> tuple
         if ready:
             with contextlib.suppress(OSError):  # EIO once the child has gone
                 output += os.read(fd, 65536)
-    stacks = _stacks(pid)
+    stacks = stacks_of(pid)
     os.kill(pid, signal.SIGKILL)
     os.waitpid(pid, 0)
     pytest.fail(f"nashr queues --watch did not exit within {seconds:.0f} s of Ctrl-C:\n{stacks}")
-
-
-def _stacks(pid: int) -> str:
-    """Where a process that will not exit is waiting (py-spy, a dev dependency), to say so."""
-    spy = Path(sys.executable).parent / "py-spy"
-    if not spy.exists():
-        return "(py-spy not installed)"
-    dumped = subprocess.run(
-        [str(spy), "dump", "--pid", str(pid)], capture_output=True, text=True, timeout=30
-    )
-    return (dumped.stdout + dumped.stderr)[-6000:]
 
 
 def test_republish_all_shows_a_progress_bar_with_an_eta_in_a_terminal(
