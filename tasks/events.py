@@ -16,7 +16,6 @@ from collections import defaultdict, deque
 from typing import Any
 
 from celery import Celery
-from celery.events.state import State
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from config.settings import Settings
@@ -25,6 +24,11 @@ from tasks.dispatch import BROKER_ERRORS
 log = logging.getLogger(__name__)
 
 STEP_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+MAX_TRACKED = 20_000
+"""Tasks received and not yet finished that are remembered (a worker lost mid-task never sends
+its end)."""
+FINAL = frozenset({"task-succeeded", "task-failed", "task-rejected", "task-revoked"})
+"""After these no event of the task follows (a retried task comes back under the same id)."""
 RATE_WINDOW = 60.0
 """Rates are tasks per second over this many seconds."""
 
@@ -71,7 +75,10 @@ class TaskEvents:
             buckets=STEP_BUCKETS,
             registry=registry,
         )
-        self.state = State(max_tasks_in_memory=20_000)
+        self._names: dict[str, str] = {}
+        """Task id -> step, from its task-received event, until it finishes: the later events
+        carry only the id. A plain dict, not celery's `State`: that keeps every task's whole
+        history and cost the API a few milliseconds of CPU per article under load."""
         self._starts: dict[str, deque[float]] = defaultdict(deque)
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -82,12 +89,18 @@ class TaskEvents:
     # -- folding events -----------------------------------------------------------------------
 
     def on_event(self, event: dict[str, Any]) -> None:
-        self.state.event(event)
         kind = event.get("type", "")
-        if not kind.startswith("task-"):
+        uuid = event.get("uuid")
+        if not kind.startswith("task-") or not isinstance(uuid, str):
             return
-        task = self.state.tasks.get(event.get("uuid"))
-        step = step_of(task.name if task else None)
+        if kind == "task-received":
+            step = step_of(event.get("name"))
+            if step is not None:
+                if len(self._names) >= MAX_TRACKED:  # ids whose end was never seen: oldest go
+                    del self._names[next(iter(self._names))]
+                self._names[uuid] = step
+            return
+        step = self._names.pop(uuid, None) if kind in FINAL else self._names.get(uuid)
         if step is None:
             return
         if kind == "task-started":
@@ -115,14 +128,6 @@ class TaskEvents:
             while starts and starts[0] < now - RATE_WINDOW:
                 starts.popleft()
             return len(starts) / RATE_WINDOW
-
-    def running(self) -> dict[str, list[str]]:
-        """What each worker is running now, by task name and args, from the events seen."""
-        found: dict[str, list[str]] = defaultdict(list)
-        for task in list(self.state.tasks.values()):
-            if task.state == "STARTED" and task.worker is not None:
-                found[task.worker.hostname].append(f"{task.name}{task.args or ''}")
-        return dict(found)
 
     # -- the receiver thread ------------------------------------------------------------------
 
