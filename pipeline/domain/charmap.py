@@ -29,22 +29,19 @@ class CharMap:
             if any(char in table for char in value):  # a chain would map it twice
                 raise ValueError(f"{key!r} maps to text another key would change: {value!r}")
         self.table = str.maketrans(dict(table))
-        self._chained = len(self._pairs) <= CHAINED_KEYS
-        # only the large tables are searched first; a chain needs no pattern
-        self._finder = (
+        self._finder = (  # None: a small table, applied as a chain of replacements
             None
-            if self._chained
+            if len(self._pairs) <= CHAINED_KEYS
             else re.compile("[" + "".join(re.escape(key) for key in table) + "]")
         )
 
     def __call__(self, text: str) -> str:
         if len(text) < SHORT_TEXT:
             return text.translate(self.table)
-        if self._chained:
+        if self._finder is None:
             for key, value in self._pairs:
                 text = text.replace(key, value)
             return text
-        assert self._finder is not None
         return text.translate(self.table) if self._finder.search(text) else text
 
 
