@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -245,18 +246,22 @@ def _article_texts(article: CleanArticle) -> list[tuple[str, int]]:
 class _Counts:
     tf: Counter[str] = field(default_factory=Counter)
     seen: Counter[str] = field(default_factory=Counter)
-    labels: dict[str, Counter[str]] = field(default_factory=dict)
+    labels: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Each key's spellings with their uses, in the order first met."""
 
     def add(self, key: str, label: str, weight: int) -> None:
         self.tf[key] += weight
         self.seen[key] += 1
         spellings = self.labels.get(key)
         if spellings is None:
-            spellings = self.labels[key] = Counter()
-        spellings[label] += 1
+            self.labels[key] = {label: 1}
+        else:
+            spellings[label] = spellings.get(label, 0) + 1
 
     def label(self, key: str) -> str:
-        return self.labels[key].most_common(1)[0][0]
+        """The spelling used most, the first met of those used as often."""
+        spellings = self.labels[key]
+        return max(spellings, key=spellings.__getitem__)
 
 
 def _count(
@@ -300,11 +305,19 @@ def _damp(tf: int) -> float:
 @dataclass(frozen=True)
 class _Candidate:
     score: float
-    label: str
+    key: str
+    """A stem, or two joined by a space."""
+    counts: _Counts
     stems: frozenset[str]
 
+    @property
+    def label(self) -> str:
+        """Worked out only for the candidates `extract_tags` gets to: most never are."""
+        return self.counts.label(self.key)
 
-def _candidates(article: CleanArticle, model: TermStats) -> list[_Candidate]:
+
+def _candidates(article: CleanArticle, model: TermStats) -> Iterator[_Candidate]:
+    """Best first; of equal scores, in the order of their labels."""
     unigrams, bigrams, in_title, particles = _count(_article_texts(article), model)
     scores = {
         key: _damp(tf)
@@ -315,7 +328,8 @@ def _candidates(article: CleanArticle, model: TermStats) -> list[_Candidate]:
     found = [
         _Candidate(
             score * (1.0 if unigrams.seen[key] >= 2 or key in in_title else SINGLE_MENTION),
-            unigrams.label(key),
+            key,
+            unigrams,
             frozenset([key]),
         )
         for key, score in scores.items()
@@ -332,9 +346,10 @@ def _candidates(article: CleanArticle, model: TermStats) -> list[_Candidate]:
         score = _damp(tf) * (model.idf(first) + model.idf(second)) / 2 * (0.5 + strength)
         if tf / commoner >= ABSORB_SHARE:
             score = max(score, 1.05 * max(scores[first], scores[second]))
-        found.append(_Candidate(score, bigrams.label(pair), frozenset([first, second])))
-    found.sort(key=lambda c: (-c.score, c.label))
-    return found
+        found.append(_Candidate(score, pair, bigrams, frozenset([first, second])))
+    found.sort(key=lambda c: -c.score)
+    for _, tied in itertools.groupby(found, key=lambda c: c.score):
+        yield from sorted(tied, key=lambda c: c.label)
 
 
 def _editor_tags(article: CleanArticle) -> list[Tag]:
