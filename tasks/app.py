@@ -15,6 +15,8 @@ TASK_MODULES = ["tasks.steps", "tasks.jobs", "tasks.sources", "tasks.log_context
 def create_celery(settings: Settings) -> Celery:
     app = Celery("nashr", set_as_current=True)
     app.conf.update(celery_config(settings))
+    # task events leave a worker in batches (tasks/event_batches.py); imported by workers only
+    app.conf.worker_consumer = "tasks.event_batches:BatchingConsumer"
     if settings.embedded_broker:
         for folder in ("messages", "control"):
             (settings.broker_dir / folder).mkdir(parents=True, exist_ok=True)

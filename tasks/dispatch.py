@@ -6,7 +6,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from celery import Celery
+from celery import Celery, uuid
 from kombu.exceptions import KombuError, OperationalError
 
 from config.celery import FETCH_QUEUE, message_priority
@@ -24,6 +24,13 @@ BROKER_ERRORS = (OperationalError, KombuError, OSError)
 LOST_CLIENT = (AttributeError, ChannelGone)
 """kombu's Redis transport, cut off mid-send, can keep a pooled channel whose connection is
 gone; every later send through it fails (celery/kombu #659, #83) until the pool is refilled."""
+
+
+def task_id_for(task_name: str) -> str:
+    """A new task's id: its name, then a fresh UUID (`nashr.enrich.5d1c…`). The end event of
+    a task carries only its id; with the name in it, the API counts the step from that event
+    alone (`tasks/events.py`)."""
+    return f"{task_name}.{uuid()}"
 
 
 class Dispatcher:
@@ -64,7 +71,14 @@ class Dispatcher:
         """Every send: to the prefixed queue, any broker failure as `BrokerUnavailable`."""
         queue = self.settings.queue(queue_name)
         try:
-            self.app.send_task(task, args=args, queue=queue, routing_key=queue, **options)
+            self.app.send_task(
+                task,
+                args=args,
+                queue=queue,
+                routing_key=queue,
+                task_id=task_id_for(task),
+                **options,
+            )
         except (*BROKER_ERRORS, *LOST_CLIENT) as exc:
             raise self._unavailable(exc) from None
 

@@ -2,9 +2,13 @@
 
 Workers send task events over the broker (as Flower needs too); a receiver thread in the API
 process folds them into Prometheus histograms and counters, and keeps the last minute of task
-starts per step for the queue rates. Events rather than prometheus-client's multiprocess mode:
-workers and the API may run on different machines, sharing nothing but the database and the
-broker, so there is no directory for multiprocess files to meet in.
+ends per step for the queue rates. Every task nashr sends carries its task name in its id
+(`tasks.dispatch.task_id_for`), so a task's end event alone says its step: the fold keeps no
+table of task ids, and skips the received and started events at the first look.
+
+Events rather than prometheus-client's multiprocess mode: workers and the API may run on
+different machines, sharing nothing but the database and the broker, so there is no directory
+for multiprocess files to meet in.
 """
 
 from __future__ import annotations
@@ -24,11 +28,8 @@ from tasks.dispatch import BROKER_ERRORS
 log = logging.getLogger(__name__)
 
 STEP_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
-MAX_TRACKED = 20_000
-"""Tasks received and not yet finished that are remembered (a worker lost mid-task never sends
-its end)."""
-FINAL = frozenset({"task-succeeded", "task-failed", "task-rejected", "task-revoked"})
-"""After these no event of the task follows (a retried task comes back under the same id)."""
+OUTCOMES = {"task-succeeded": "succeeded", "task-failed": "failed", "task-retried": "retried"}
+"""The events the API folds, each a task's end (a retried task comes back under the same id)."""
 RATE_WINDOW = 60.0
 """Rates are tasks per second over this many seconds."""
 
@@ -44,11 +45,14 @@ def new_registry() -> CollectorRegistry:
     return CollectorRegistry(auto_describe=True)
 
 
-def step_of(task_name: str | None) -> str | None:
-    """`nashr.enrich` -> `enrich`; the rebuild counts with the ticker queue it runs on."""
-    if not task_name or not task_name.startswith("nashr."):
+def step_of(task_id: object) -> str | None:
+    """`nashr.enrich.5d1c…` -> `enrich` (the rebuild is `rebuild`); None for a task nashr did
+    not send."""
+    if not isinstance(task_id, str):
         return None
-    return task_name.removeprefix("nashr.")
+    name = task_id.rpartition(".")[0]
+    step = name.removeprefix("nashr.")
+    return step if step and step != name else None
 
 
 class TaskEvents:
@@ -75,11 +79,7 @@ class TaskEvents:
             buckets=STEP_BUCKETS,
             registry=registry,
         )
-        self._names: dict[str, str] = {}
-        """Task id -> step, from its task-received event, until it finishes: the later events
-        carry only the id. A plain dict, not celery's `State`: that keeps every task's whole
-        history and cost the API a few milliseconds of CPU per article under load."""
-        self._starts: dict[str, deque[float]] = defaultdict(deque)
+        self._ends: dict[str, deque[float]] = defaultdict(deque)
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -89,45 +89,32 @@ class TaskEvents:
     # -- folding events -----------------------------------------------------------------------
 
     def on_event(self, event: dict[str, Any]) -> None:
-        kind = event.get("type", "")
-        uuid = event.get("uuid")
-        if not kind.startswith("task-") or not isinstance(uuid, str):
+        outcome = OUTCOMES.get(event.get("type", ""))
+        step = step_of(event.get("uuid")) if outcome else None
+        if outcome is None or step is None:
             return
-        if kind == "task-received":
-            step = step_of(event.get("name"))
-            if step is not None:
-                if len(self._names) >= MAX_TRACKED:  # ids whose end was never seen: oldest go
-                    del self._names[next(iter(self._names))]
-                self._names[uuid] = step
+        self.tasks.labels(step, outcome).inc()
+        if outcome == "retried":
             return
-        step = self._names.pop(uuid, None) if kind in FINAL else self._names.get(uuid)
-        if step is None:
-            return
-        if kind == "task-started":
-            with self._lock:
-                self._starts[step].append(time.monotonic())
-        elif kind == "task-succeeded":
-            self.tasks.labels(step, "succeeded").inc()
-            runtime = float(event.get("runtime") or 0.0)
+        with self._lock:
+            self._ends[step].append(time.monotonic())
+        if outcome == "succeeded":
+            runtime = _seconds(event.get("runtime"))
             self.durations.labels(step).observe(runtime)
             if step == "rebuild":
                 self.rebuilds.observe(runtime)
-        elif kind == "task-failed":
-            self.tasks.labels(step, "failed").inc()
-        elif kind == "task-retried":
-            self.tasks.labels(step, "retried").inc()
 
     def rate_out(self, step: str) -> float | None:
-        """Tasks of `step` started per second over the last minute; None before a minute of
-        events has been seen (a rate from less would mislead)."""
+        """Tasks of `step` finished (succeeded or failed) per second over the last minute; None
+        before a minute of events has been seen (a rate from less would mislead)."""
         if not self.receiving:
             return None
         now = time.monotonic()
         with self._lock:
-            starts = self._starts[step]
-            while starts and starts[0] < now - RATE_WINDOW:
-                starts.popleft()
-            return len(starts) / RATE_WINDOW
+            ends = self._ends[step]
+            while ends and ends[0] < now - RATE_WINDOW:
+                ends.popleft()
+            return len(ends) / RATE_WINDOW
 
     # -- the receiver thread ------------------------------------------------------------------
 
@@ -155,3 +142,11 @@ class TaskEvents:
                 self.receiving = False
                 log.warning("task events unavailable", extra={"error": type(exc).__name__})
                 self._stopping.wait(5.0)
+
+
+def _seconds(value: object) -> float:
+    """A task's runtime as the event gave it; an event from elsewhere may carry anything."""
+    try:
+        return max(0.0, float(value))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0.0

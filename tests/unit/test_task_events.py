@@ -1,5 +1,5 @@
-"""The API's fold of Celery task events into /metrics: a step's figures from its task's events,
-which after the first carry only the task id."""
+"""The API's fold of Celery task events into /metrics: a step's figures from its task's end
+event alone, the step read from the task id nashr gave the task."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry
 
-from tasks.events import MAX_TRACKED, TaskEvents
+from tasks.dispatch import task_id_for
+from tasks.events import TaskEvents, step_of
 
 
 def _sample(events: TaskEvents, name: str, labels: dict[str, str]) -> float:
@@ -19,48 +20,57 @@ def _event(kind: str, uuid: str, **fields: Any) -> dict[str, Any]:
     return {"type": kind, "uuid": uuid, "hostname": "w1@host", **fields}
 
 
-def test_a_step_is_counted_by_the_id_its_received_event_named() -> None:
+def test_a_task_id_names_its_step_and_is_new_each_time() -> None:
+    first, second = task_id_for("nashr.enrich"), task_id_for("nashr.enrich")
+    assert first != second
+    assert step_of(first) == "enrich"
+    assert step_of(task_id_for("nashr.rebuild")) == "rebuild"
+
+
+def test_ids_nashr_did_not_give_name_no_step() -> None:
+    for foreign in (None, "", "5d1c0a2e-1b7f-4c3e-9d7a-2f0e8c1b6a41", "celery.backend_cleanup.x"):
+        assert step_of(foreign) is None
+    assert step_of("nashr.") is None
+
+
+def test_a_step_is_counted_from_its_end_event_alone() -> None:
     events = TaskEvents(CollectorRegistry())
-    events.on_event(_event("task-received", "a", name="nashr.enrich", args="[1, 1]"))
-    events.on_event(_event("task-started", "a"))
-    events.on_event(_event("task-succeeded", "a", runtime=0.02))
+    events.on_event(_event("task-succeeded", task_id_for("nashr.enrich"), runtime=0.02))
     assert _sample(events, "nashr_tasks_total", {"step": "enrich", "outcome": "succeeded"}) == 1
     assert _sample(events, "nashr_step_duration_seconds_count", {"step": "enrich"}) == 1
     assert _sample(events, "nashr_step_duration_seconds_sum", {"step": "enrich"}) == 0.02
 
 
-def test_a_retried_task_counts_once_per_outcome_and_is_forgotten_when_it_ends() -> None:
+def test_a_retried_task_counts_once_per_outcome() -> None:
     events = TaskEvents(CollectorRegistry())
-    events.on_event(_event("task-received", "b", name="nashr.publish"))
-    events.on_event(_event("task-retried", "b"))
-    events.on_event(_event("task-received", "b", name="nashr.publish"))
-    events.on_event(_event("task-failed", "b"))
-    events.on_event(_event("task-succeeded", "b", runtime=1.0))  # after its end: unknown
+    task = task_id_for("nashr.publish")
+    events.on_event(_event("task-retried", task))
+    events.on_event(_event("task-failed", task))
     assert _sample(events, "nashr_tasks_total", {"step": "publish", "outcome": "retried"}) == 1
     assert _sample(events, "nashr_tasks_total", {"step": "publish", "outcome": "failed"}) == 1
     assert _sample(events, "nashr_tasks_total", {"step": "publish", "outcome": "succeeded"}) == 0
 
 
-def test_tasks_that_are_not_nashr_steps_and_malformed_events_are_ignored() -> None:
+def test_a_rebuild_is_timed_on_its_own_histogram_too() -> None:
     events = TaskEvents(CollectorRegistry())
-    events.on_event(_event("task-received", "c", name="celery.backend_cleanup"))
+    events.on_event(_event("task-succeeded", task_id_for("nashr.rebuild"), runtime=0.3))
+    assert _sample(events, "nashr_rebuild_duration_seconds_count", {}) == 1
+
+
+def test_foreign_tasks_other_events_and_malformed_events_are_ignored() -> None:
+    events = TaskEvents(CollectorRegistry())
     events.on_event(_event("task-succeeded", "c", runtime=0.5))
+    events.on_event(_event("task-received", task_id_for("nashr.enrich"), name="nashr.enrich"))
+    events.on_event(_event("task-started", task_id_for("nashr.enrich")))
     events.on_event({"type": "task-succeeded"})
+    events.on_event({"type": "task-succeeded", "uuid": 7})
     events.on_event({"type": "worker-heartbeat", "hostname": "w1@host"})
-    events.on_event(_event("task-succeeded", "never-received", runtime=0.5))
+    events.on_event({"type": "task-succeeded", "uuid": task_id_for("nashr.ticker"), "runtime": "x"})
     counted = [
         sample
         for metric in events.registry.collect()
         for sample in metric.samples
         if sample.name in ("nashr_tasks_total", "nashr_step_duration_seconds_count")
+        and sample.value
     ]
-    assert counted == []
-
-
-def test_ids_whose_end_never_comes_are_bounded() -> None:
-    events = TaskEvents(CollectorRegistry())
-    for n in range(MAX_TRACKED + 10):
-        events.on_event(_event("task-received", f"t{n}", name="nashr.validate"))
-    events.on_event(_event("task-succeeded", "t0", runtime=0.1))  # the oldest: forgotten
-    events.on_event(_event("task-succeeded", f"t{MAX_TRACKED + 9}", runtime=0.1))
-    assert _sample(events, "nashr_tasks_total", {"step": "validate", "outcome": "succeeded"}) == 1
+    assert [(s.labels["step"], s.value) for s in counted] == [("ticker", 1.0)] * len(counted)
