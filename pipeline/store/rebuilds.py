@@ -38,7 +38,7 @@ from sqlalchemy import (
     update,
 )
 
-from pipeline.store.database import transaction, utcnow
+from pipeline.store.database import one_statement, reading, utcnow
 from pipeline.store.schema import metadata
 
 SITE = "site"
@@ -79,7 +79,9 @@ def request(engine: Engine, name: str, gap_seconds: float, urgent: bool = False)
     """Ask for a rebuild. Returns the delay to send it with when this caller must send it (0
     when `urgent`); None when one is already due, which will cover this request."""
     now = utcnow()
-    with transaction(engine) as db:
+    # one statement, no transaction around it: every ticker step runs it, and the rebuild's
+    # row stays locked only while the statement runs, not for a COMMIT's round trip more
+    with one_statement(engine) as db:
         built_at = db.execute(_REQUEST, {"key": name, "now": now, "lost": now - LOST_AFTER}).first()
     if built_at is None:
         return None
@@ -91,7 +93,7 @@ def request(engine: Engine, name: str, gap_seconds: float, urgent: bool = False)
 
 def claim(engine: Engine, name: str) -> None:
     """The rebuild takes the request: committed before it reads anything (see above)."""
-    with transaction(engine) as db:
+    with one_statement(engine) as db:
         db.execute(update(rebuilds).where(rebuilds.c.name == name).values(due_at=None))
 
 
@@ -112,7 +114,7 @@ def _lock_key(name: str) -> int:
 def done(engine: Engine, name: str, seconds: float) -> None:
     """When it ran and how long it took, for the spacing: after the rebuild's commit, so the
     rebuild itself never holds the row that requests update."""
-    with transaction(engine) as db:
+    with one_statement(engine) as db:
         db.execute(
             update(rebuilds)
             .where(rebuilds.c.name == name)
@@ -122,6 +124,6 @@ def done(engine: Engine, name: str, seconds: float) -> None:
 
 def overdue(engine: Engine, older_than: datetime) -> list[str]:
     """Rebuilds asked for before `older_than` that have not run: their message was lost."""
-    with transaction(engine) as db:
+    with reading(engine) as db:
         rows = db.execute(select(rebuilds.c.name).where(rebuilds.c.due_at < older_than)).all()
     return [row.name for row in rows]
