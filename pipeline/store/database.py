@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -11,6 +12,8 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from pipeline.domain.errors import TransientError
+
+log = logging.getLogger(__name__)
 
 _READ_ONLY = "nashr_read_only"
 
@@ -50,7 +53,25 @@ def connect(url: str, durable: bool = True) -> Engine:
     options = {} if durable else {"options": "-c synchronous_commit=off"}
     # the API runs up to 40 requests at once in its thread pool: connections are kept, not
     # opened per request past the pool's size
-    return create_engine(url, pool_size=10, max_overflow=20, connect_args=options)
+    engine = create_engine(url, pool_size=10, max_overflow=20, connect_args=options)
+    event.listen(engine, "connect", _compress_with_lz4)
+    return engine
+
+
+def _compress_with_lz4(dbapi_connection: Any, _record: Any) -> None:
+    """Large values (pages, feeds, article JSON) are compressed with lz4 rather than pglz:
+    about a third less of PostgreSQL's CPU per kilobyte written, for much the same size. A
+    server built without lz4 keeps its default; nothing else changes."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("SET default_toast_compression = 'lz4'")
+    except Exception:  # the driver's own error (psycopg's): the server refused the value
+        dbapi_connection.rollback()
+        log.info("PostgreSQL has no lz4: large values keep its default compression")
+    else:
+        dbapi_connection.commit()
+    finally:
+        cursor.close()
 
 
 @contextmanager
