@@ -90,7 +90,8 @@ def print_table(
         f"payload ({args.workload}): {payloads} of JSON (UTF-8); "
         "worker: 1 x prefork -c 2, prefetch 1, acks_late, JSON, "
         f"--without-gossip --without-mingle, -l INFO; warm-up {args.warmup}; "
-        f"baseline chain: {args.chain_length} no-op tasks, one queue each, no result backend"
+        f"baseline chain: {args.chain_length} no-op tasks, one queue each, no result backend, "
+        "stock Celery worker (nashr's sends task events in 100 ms batches)"
     )
     print(
         f"nashr: POST /articles (uvicorn, {args.clients} clients on loopback) -> live; "
