@@ -23,7 +23,6 @@ from celery import Celery
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from config.settings import Settings
-from tasks.dispatch import BROKER_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +137,8 @@ class TaskEvents:
                     for _ in self._receiver.consume(limit=None, timeout=None):
                         if self._stopping.is_set():
                             return
-            except BROKER_ERRORS as exc:
+            except Exception as exc:  # kombu's, or the transport's own, such as
+                # redis-py's ConnectionError when Redis restarts: the receiver must outlive it
                 self.receiving = False
                 log.warning("task events unavailable", extra={"error": type(exc).__name__})
                 self._stopping.wait(5.0)
