@@ -32,7 +32,8 @@ from pipeline.domain.models import CleanArticle, Tag
 from pipeline.enrich import arabic
 from pipeline.enrich.section import classify
 from pipeline.enrich.step import Enrichment, Models, enrich
-from pipeline.enrich.tags import TermStats, article_terms
+from pipeline.enrich.tags import article_terms
+from pipeline.enrich.term_stats import TermStats
 from scripts.corpus import DEFAULT_CORPUS, CorpusArticle, held_out_split, training_split
 from scripts.section_report import macro_f1
 

@@ -13,7 +13,8 @@ from collections import Counter
 from pathlib import Path
 
 from pipeline.enrich import arabic
-from pipeline.enrich.tags import TermStats, article_terms
+from pipeline.enrich.tags import article_terms
+from pipeline.enrich.term_stats import TermStats
 from scripts.corpus import DEFAULT_CORPUS, PROVENANCE, training_split
 
 OUTPUT = Path(__file__).resolve().parent.parent / "pipeline" / "enrich" / "data" / "term_stats.json"

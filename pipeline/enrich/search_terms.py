@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from pipeline.domain.search import SearchDocument, SearchQuery, Segment
 from pipeline.enrich import arabic
 from pipeline.enrich.inflection import Inflections, family_key
-from pipeline.enrich.tags import TermStats
+from pipeline.enrich.term_stats import TermStats
 from pipeline.enrich.text import bounded_texts
 
 MAX_QUERY_CHARS = 200

@@ -16,7 +16,8 @@ from pipeline.domain.models import CleanArticle, Section, Tag
 from pipeline.enrich import arabic
 from pipeline.enrich.places import Gazetteer, find_places
 from pipeline.enrich.section import DEFAULT_THRESHOLD, SectionModel, classify
-from pipeline.enrich.tags import TermStats, extract_tags
+from pipeline.enrich.tags import extract_tags
+from pipeline.enrich.term_stats import TermStats
 
 DEFAULT_SECTION_THRESHOLD = DEFAULT_THRESHOLD
 

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import functools
 import itertools
-import json
 import math
-import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from importlib import resources
-from typing import Any
 
 from pipeline.domain.models import CleanArticle, Tag
 from pipeline.enrich import arabic
-from pipeline.enrich.inflection import Inflections, family_key
+from pipeline.enrich.term_stats import Reading, TermStats, TermWord
 from pipeline.enrich.text import bounded_texts
 
 MAX_TAGS = 8
@@ -28,104 +24,8 @@ MIN_RELATIVE_SCORE = 0.12
 PHRASE_STRENGTH = 0.5
 ABSORB_SHARE = 0.5
 """A pair that holds this share of both words' uses stands for them ("سوس ماسة" over "سوس")."""
-MAX_CACHED_READINGS = 200_000
 SINGLE_MENTION = 0.01
 """A word the body says once, outside the headline, only fills a short story's list."""
-STATS_FILE = "term_stats.json"
-CLITIC_EVIDENCE = {"و": 2.5, "ف": 8.0, "ب": 1.5, "ل": 1.5, "ك": 2.0}
-"""How much more common the rest must be than the whole: فيصل is a name, not ف + يصل."""
-DEFAULT_CLITIC_EVIDENCE = 3.0
-
-
-@dataclass(frozen=True)
-class TermStats:
-    """Document frequencies learned from a news corpus: what is common, hence not a topic."""
-
-    documents: int
-    forms: Mapping[str, int] = field(default_factory=dict)
-    """Folded surface forms: tells "وفرنسا" (و + فرنسا) from "وزير" (a word that starts with و)."""
-    terms: Mapping[str, int] = field(default_factory=dict)
-    """Stems of bare words."""
-    bigrams: Mapping[str, int] = field(default_factory=dict)
-    """Two stems joined by a space: how often a pair is a fixed phrase ("الأمم المتحدة")."""
-    verbs: frozenset[str] = frozenset()
-    """Folded words the corpus uses as verbs (after لم، قد، سوف): never a tag nor part of one."""
-    _readings: dict[str, tuple[_Reading, ...]] = field(
-        default_factory=dict, compare=False, repr=False
-    )
-    _inflections: list[Inflections] = field(default_factory=list, compare=False, repr=False)
-
-    @classmethod
-    def load(cls) -> TermStats:
-        """The statistics committed with the package, read once."""
-        return _load_packaged()
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> TermStats:
-        """Build from the JSON layout `scripts/build_term_stats.py` writes."""
-        return cls(
-            documents=int(data["documents"]),
-            forms=dict(data.get("forms", {})),
-            terms=dict(data.get("terms", {})),
-            bigrams=dict(data.get("bigrams", {})),
-            verbs=frozenset(data.get("verbs", ())),
-        )
-
-    def idf(self, key: str) -> float:
-        """Smoothed IDF; a stem outside the vocabulary counts as seen once (rare, so weighty)."""
-        df = self.terms.get(key, 1)
-        return math.log((self.documents + 1) / (df + 1)) + 1.0
-
-    def readings(self, token: str) -> tuple[_Reading, ...]:
-        """How `token` can be read, worked out once per model (bounded: hostile text is huge)."""
-        found = self._readings.get(token)
-        if found is None:
-            found = _readings(self, token)
-            if len(self._readings) < MAX_CACHED_READINGS:
-                self._readings[token] = found
-        return found
-
-    @property
-    def inflections(self) -> Inflections:
-        """Plural and pronoun folding with this corpus as its dictionary, built once."""
-        if not self._inflections:
-            self._inflections.append(Inflections(self.forms))
-        return self._inflections[0]
-
-    def families(self, label: str) -> set[str]:
-        """One key per word of `label` that a plural or a pronoun does not change."""
-        return {family_key(token, self.inflections) for token in arabic.tokenize(label)}
-
-    def phrase_strength(self, first: str, second: str) -> float:
-        """Share of the rarer word's documents where the pair occurs: 1.0 for a fixed phrase."""
-        pair = self.bigrams.get(f"{first} {second}", 0)
-        rarer = min(self.terms.get(first, 1), self.terms.get(second, 1))
-        return min(1.0, pair / rarer) if pair else 0.0
-
-
-@functools.cache
-def _load_packaged() -> TermStats:
-    raw = (
-        resources.files("pipeline.enrich").joinpath("data", STATS_FILE).read_text(encoding="utf-8")
-    )
-    return TermStats.from_json(json.loads(raw))
-
-
-@dataclass(frozen=True)
-class _TermWord:
-    label: str
-    key: str
-    prefixed: bool
-    usable: bool
-    particle: bool
-
-
-@dataclass(frozen=True)
-class _Reading:
-    """One way to read a token: as `word`, if `needs_in_text` is empty or occurs in the text."""
-
-    word: _TermWord
-    needs_in_text: str = ""
 
 
 class _Analyser:
@@ -138,103 +38,25 @@ class _Analyser:
     def __init__(self, model: TermStats, counts: Counter[str]) -> None:
         self.model = model
         self.counts = counts
-        self.cache: dict[str, _TermWord] = {}
+        self.cache: dict[str, TermWord] = {}
 
-    def word(self, token: str) -> _TermWord:
+    def word(self, token: str) -> TermWord:
         cached = self.cache.get(token)
         if cached is None:
             cached = self.cache[token] = self._pick(self.model.readings(token))
         return cached
 
-    def _pick(self, readings: tuple[_Reading, ...]) -> _TermWord:
+    def _pick(self, readings: tuple[Reading, ...]) -> TermWord:
         for reading in readings:
             if not reading.needs_in_text or self.counts[reading.needs_in_text] > 0:
                 return reading.word
         raise AssertionError("the last reading is the token itself")  # pragma: no cover
 
 
-def _readings(model: TermStats, token: str) -> tuple[_Reading, ...]:
-    """Clitic splits, likeliest first, ending with the whole token as it stands."""
-    forms = model.forms
-    folded = arabic.normalize(token)
-    df_token = forms.get(folded, 0)
-    found: list[_Reading] = []
-    for split in arabic.clitic_splits(token):
-        folded_rest = arabic.normalize(split.rest)
-        df_rest = forms.get(folded_rest, 0)
-        if split.article:
-            always = df_rest >= df_token
-            if_in_text = True
-        else:
-            ratio = CLITIC_EVIDENCE.get(split.clitic, DEFAULT_CLITIC_EVIDENCE)
-            always = (
-                df_rest > ratio * df_token
-                or (split.clitic == "و" and df_token == 0 and _plain_rest(folded_rest))
-                or (split.clitic in "بل" and df_token == 0 and _verbal_noun(folded_rest))
-            )
-            if_in_text = df_token < df_rest + 5
-        if always:
-            found.append(_Reading(_analyse(model, token, split.rest, prefixed=True)))
-            return tuple(found)
-        if if_in_text:
-            word = _analyse(model, token, split.rest, prefixed=True)
-            found.append(_Reading(word, needs_in_text=folded_rest))
-    found.append(_Reading(_analyse(model, token, token, prefixed=False)))
-    return tuple(found)
-
-
-def _analyse(model: TermStats, token: str, bare: str, prefixed: bool) -> _TermWord:
-    usable = not (
-        _verb(model, bare)
-        or arabic.is_number(bare)
-        or arabic.is_stop(token)
-        or arabic.is_stop(bare)
-        or arabic.is_stop(arabic.without_article(bare))
-        or len(arabic.normalize(bare)) < (3 if arabic.is_arabic(bare) else 2)
-    )
-    particle = arabic.is_name_particle(bare)
-    return _TermWord(bare, arabic.stem(bare), prefixed, usable, particle)
-
-
-def _verb(model: TermStats, word: str) -> bool:
-    """Known from the corpus, or an unseen word shaped like a present-tense verb, bare or
-    behind و/ف ("ويخطف", "ويسأله": the clitic reading needs the rest in the text alone)."""
-    folded = arabic.normalize(word)
-    if folded in model.verbs:
-        return True
-    if not arabic.is_arabic(word) or model.forms.get(folded, 0):
-        return False
-    rest = folded[1:]
-    if folded[0] in "وف" and (rest in model.verbs or _verb_shaped(rest)):
-        return not model.forms.get(rest, 0) or rest in model.verbs
-    return _verb_shaped(folded)
-
-
-def _verb_shaped(folded: str) -> bool:
-    """A present-tense verb by its letters: يـ and four letters or more, or a plural يـ/تـ...ون."""
-    return (folded[:1] == "ي" and len(folded) >= 4) or (
-        folded[:1] in "يت" and len(folded) >= 5 and folded.endswith(("ون", "وا"))
-    )
-
-
 @functools.lru_cache(maxsize=1 << 16)
 def _fold(token: str) -> str:
     """`arabic.normalize` for one word: news repeats its words, so fold each once."""
     return arabic.normalize(token)
-
-
-def _plain_rest(folded: str) -> bool:
-    """An unseen و-word whose rest is long and does not open like a foreign name (وي، وا)."""
-    return len(folded) >= 4 and folded[0] not in "اوي"
-
-
-_VERBAL_NOUN = re.compile("^(ا.ت.ا.|است..ا.|ان..ا.|ت..ي.)$")
-
-
-def _verbal_noun(folded: str) -> bool:
-    """A rest shaped like a verbal noun (اجتياز، استقبال، انسحاب، تمويل): ل/ب before it is a
-    preposition, as in "لاجتياز" and "بتمويل"."""
-    return bool(_VERBAL_NOUN.match(folded))
 
 
 def _article_texts(article: CleanArticle) -> list[tuple[str, int]]:
@@ -275,7 +97,7 @@ def _count(
     particles: set[str] = set()
     for index, (run_list, weight) in enumerate(runs):
         for run in run_list:
-            previous: _TermWord | None = None
+            previous: TermWord | None = None
             for token in run:
                 word = analyser.word(token)
                 if word.usable:

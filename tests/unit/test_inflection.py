@@ -6,7 +6,8 @@ import pytest
 
 from pipeline.domain.models import CleanArticle
 from pipeline.enrich.inflection import Inflections, family_key
-from pipeline.enrich.tags import TermStats, extract_tags
+from pipeline.enrich.tags import extract_tags
+from pipeline.enrich.term_stats import TermStats
 
 
 @pytest.fixture(scope="module")

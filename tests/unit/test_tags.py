@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from pipeline.domain.models import CleanArticle, Tag
 from pipeline.enrich import arabic
-from pipeline.enrich.tags import TermStats, extract_tags
+from pipeline.enrich.tags import extract_tags
+from pipeline.enrich.term_stats import TermStats
 from pipeline.enrich.text import visible_text
 
 SEED = Path(__file__).resolve().parents[2] / "examples" / "seed-article.json"
