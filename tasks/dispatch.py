@@ -33,6 +33,14 @@ def task_id_for(task_name: str) -> str:
     return f"{task_name}.{uuid()}"
 
 
+def task_name_in(task_id: object) -> str | None:
+    """The name `task_id_for` put in an id (`nashr.enrich`); None for an id nashr did not make."""
+    if not isinstance(task_id, str):
+        return None
+    name = task_id.rpartition(".")[0]
+    return name if name.startswith("nashr.") and len(name) > len("nashr.") else None
+
+
 class Dispatcher:
     """The task layer's `pipeline.services.doorbell.Doorbell`."""
 

@@ -23,6 +23,7 @@ from celery import Celery
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from config.settings import Settings
+from tasks.dispatch import task_name_in
 
 log = logging.getLogger(__name__)
 
@@ -47,11 +48,8 @@ def new_registry() -> CollectorRegistry:
 def step_of(task_id: object) -> str | None:
     """`nashr.enrich.5d1c…` -> `enrich` (the rebuild is `rebuild`); None for a task nashr did
     not send."""
-    if not isinstance(task_id, str):
-        return None
-    name = task_id.rpartition(".")[0]
-    step = name.removeprefix("nashr.")
-    return step if step and step != name else None
+    name = task_name_in(task_id)
+    return name.removeprefix("nashr.") if name else None
 
 
 class TaskEvents:
