@@ -13,10 +13,13 @@ import pytest
 from sqlalchemy import update
 
 from pipeline.domain.models import CleanArticle, Section, SourceLink, Submission, Tag
-from pipeline.domain.search import PAGE_SIZE, SearchFilters
+from pipeline.domain.search import PAGE_SIZE, SearchDocument, SearchFilters
 from pipeline.domain.states import Status, Step
 from pipeline.enrich.arabic import slugify
+from pipeline.services.search import search_analyser
+from pipeline.store.database import transaction
 from pipeline.store.schema import search_documents
+from pipeline.store.search import index_document
 from tests.api import Api, serving_api
 
 pytestmark = pytest.mark.integration
@@ -173,6 +176,19 @@ def test_a_new_version_replaces_the_old_words(api: Api) -> None:
     assert first == second
     assert ids(api, "أكادير") == [] and ids(api, "زلزال") == []
     assert ids(api, "وجدة") == [first]
+
+
+def test_an_empty_term_is_dropped_not_refused(api: Api) -> None:
+    """Terms go to PostgreSQL as lexemes as they are: a gap between two (an empty term) must
+    neither fail the publish transaction nor hide the words around it."""
+    article = publish(api, INVEST, INVEST_BODY)
+    city = search_analyser().term("وجدة")
+    document = SearchDocument(
+        article, 1, INVEST, "economy", f" {city}  {city} ", "وجدة", title_terms="", lead_terms=""
+    )
+    with transaction(api.app.state.services.articles.engine) as db:
+        index_document(db, document, datetime(2026, 1, 1))
+    assert ids(api, "وجدة") == [article]
 
 
 def test_services_search_directly(api: Api) -> None:
