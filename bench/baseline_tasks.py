@@ -1,7 +1,7 @@
 """A bare Celery chain to hold nashr against: nashr's broker and worker settings, no-op tasks.
 
 Started as `celery -A bench.baseline_tasks worker`; it reads the same NASHR_* variables as
-nashr's worker, so `celery_config` gives it the same acks_late, prefetch 1 and JSON. There is no
+nashr's worker, so `celery_config` gives it the same acks_late, prefetch 4 and JSON. There is no
 result backend: the last task of a chain appends `"<chain> <unix time>"` to a file in the data
 dir, one O_APPEND write per chain, which the benchmark reads to know when each chain ended.
 """

@@ -88,10 +88,11 @@ def print_table(
     )
     print(
         f"payload ({args.workload}): {payloads} of JSON (UTF-8); "
-        "worker: 1 x prefork -c 2, prefetch 1, acks_late, JSON, "
+        "worker: 1 x prefork -c 2, prefetch 4 a process, acks_late, JSON, "
         f"--without-gossip --without-mingle, -l INFO; warm-up {args.warmup}; "
         f"baseline chain: {args.chain_length} no-op tasks, one queue each, no result backend, "
-        "stock Celery worker (nashr's sends task events in 100 ms batches)"
+        "stock Celery worker (nashr's sends task events in 100 ms batches and freezes its "
+        "start-up objects for the garbage collector)"
     )
     print(
         f"nashr: POST /articles (uvicorn, {args.clients} clients on loopback) -> live; "
