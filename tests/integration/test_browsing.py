@@ -13,12 +13,15 @@ from urllib.parse import quote, unquote
 
 import pytest
 from defusedxml import ElementTree
+from sqlalchemy import select
 
 from config.settings import Settings
 from ingest.site import PublishedSite, Served
 from pipeline.domain.models import Tag
 from pipeline.services.runtime import Services, build_services
 from pipeline.store.migrate import upgrade
+from pipeline.store.browse import known_tags
+from pipeline.store.schema import article_tags
 from tests.sample_site import publish, sourced
 from tests.services import postgres_database
 
@@ -167,6 +170,28 @@ def test_emptied_tags_and_sections_answer_410_and_leave_the_sitemaps(services: S
     assert f"/news/{changing[0]}.html" in " ".join(urls)
     # And a tag that never was is not found, not gone
     assert find(services, "/tags/لم-يكن.html") is None
+
+
+def test_a_new_version_s_tags_replace_the_old_ones_row_for_row(services: Services) -> None:
+    """The tag rows are the live version's: a tag it dropped goes, one it kept takes its new
+    label and kind, a new one comes, and every one of them is remembered as having a page."""
+    kept, dropped, added = (Tag(label=x, slug=x) for x in ("باق", "متروك", "جديد"))
+    first = sourced(services, "خبر أول", external_id="retag", tags=(kept, dropped, dropped))
+    publish(services, first)
+    relabelled = Tag(label="باقٍ", slug=kept.slug, kind="place")
+    second = sourced(services, "خبر ثان", external_id="retag", tags=(relabelled, added))
+    publish(services, second)
+    with services.articles.engine.connect() as db:
+        rows = db.execute(
+            select(article_tags.c.slug, article_tags.c.label, article_tags.c.kind)
+            .where(article_tags.c.article_id == first[0])
+            .order_by(article_tags.c.slug)
+        ).all()
+        known = set(db.execute(select(known_tags.c.slug)).scalars())
+    assert [tuple(row) for row in rows] == sorted(
+        [("باق", "باقٍ", "place"), ("جديد", "جديد", "topic")]
+    )
+    assert {"باق", "متروك", "جديد"} <= known
 
 
 def sitemap_urls(services: Services) -> list[str]:
