@@ -19,8 +19,8 @@ from config.settings import Settings
 from ingest.site import PublishedSite, Served
 from pipeline.domain.models import Tag
 from pipeline.services.runtime import Services, build_services
-from pipeline.store.migrate import upgrade
 from pipeline.store.browse import known_tags
+from pipeline.store.migrate import upgrade
 from pipeline.store.schema import article_tags
 from tests.sample_site import publish, sourced
 from tests.services import postgres_database
