@@ -132,11 +132,11 @@ _SHOW_WITH_TAGS = text(
     SELECT first_published_at FROM shown
     """
 )
-"""`show_version` in one statement on PostgreSQL, where it was four round trips (five with
-the tags' two inserts): the move of the live version, then, only if it moved, the tag rows
-made the new version's. The old rows are deleted only where the new version has no tag of that
-slug, and the others are updated in place: within one statement, a row deleted and inserted
-again would collide with itself."""
+"""`show_version` in one statement on PostgreSQL, where it was four round trips (the move, the
+delete, the two inserts, each of those running once a tag): the move of the live version, then,
+only if it moved, the tag rows made the new version's. The old rows are deleted only where the
+new version has no tag of that slug, and the others are updated in place: within one statement,
+a row deleted and inserted again would collide with itself."""
 
 
 def _naive(moment: datetime) -> datetime:
